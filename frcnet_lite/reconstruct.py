@@ -1,0 +1,488 @@
+"""Whole-field reconstruction: overlapping tiles, smooth blending, 32-bit TIFF with the pixel size.
+
+A network trained on 256 x 256 crops can reconstruct a field of any size by sliding over it in
+overlapping tiles. Where two tiles overlap, each one's prediction near its own edge is unreliable
+(the network saw zero padding there), so the blending weight of a tile is
+
+* exactly 0 in the outer quarter of each overlap band (the part next to the tile's edge),
+* a raised-cosine ramp from 0 to 1 across the middle half of the band,
+* 1 elsewhere, and also up to the field's own border (no neighbour there to blend with).
+
+The output is the weighted mean of all tiles covering a pixel, so a network whose field of view
+is smaller than a quarter of the overlap gives *exactly* the single-pass result, and any larger
+disagreement between neighbouring tiles fades smoothly instead of showing a seam.
+
+Everything works with any ``predict_fn(batch) -> batch`` on ``(N, h, w)`` float32 arrays, so
+it is tested without TensorFlow; :func:`model_predict_fn` wraps a trained Keras model.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+__all__ = [
+    "TilingConfig",
+    "tile_starts",
+    "blend_weights_1d",
+    "predict_tiled",
+    "rescale_counts",
+    "write_float_tiff",
+    "read_image_with_pixel_size",
+    "IMAGE_SUFFIXES",
+    "load_sparse_input",
+    "model_predict_fn",
+    "model_pixel_size_nm",
+    "reconstruct_file",
+]
+
+PredictFn = Callable[[np.ndarray], np.ndarray]
+
+#: File name endings read as images (everything else is read as a localization table).
+IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".bmp")
+
+
+@dataclass(frozen=True)
+class TilingConfig:
+    """How a large image is cut into tiles for the network.
+
+    Attributes
+    ----------
+    tile_size_px : int
+        Side of the square tiles fed to the network (default 256, the training crop size).
+        Fully convolutional U-Nets need a multiple of ``2**depth``; 256 and 512 both work.
+    overlap_px : int
+        Overlap between neighbouring tiles (default 64): a quarter of it (16 px) next to
+        each tile edge is discarded, the middle half is cross-faded.
+    batch_size : int
+        Tiles per network call (default 8).
+    min_size_px : int
+        Smallest image side accepted (default 32): smaller images hold too little context for
+        the network and raise ``ValueError``. Images between this and ``tile_size_px`` are
+        zero-padded (zero = no localizations).
+    """
+
+    tile_size_px: int = 256
+    overlap_px: int = 64
+    batch_size: int = 8
+    min_size_px: int = 32
+
+    def __post_init__(self) -> None:
+        if self.tile_size_px < 8:
+            raise ValueError(f"tile_size_px must be >= 8, got {self.tile_size_px}")
+        if not 0 <= self.overlap_px <= self.tile_size_px // 2:
+            raise ValueError(
+                f"overlap_px must be between 0 and tile_size_px / 2 = {self.tile_size_px // 2}, got {self.overlap_px}"
+            )
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        if not 1 <= self.min_size_px <= self.tile_size_px:
+            raise ValueError(f"min_size_px must be between 1 and tile_size_px, got {self.min_size_px}")
+
+
+def tile_starts(length_px: int, tile_px: int, overlap_px: int) -> list[int]:
+    """Start positions of tiles covering ``length_px`` pixels with at least ``overlap_px`` overlap.
+
+    The last tile is aligned with the end, so it may overlap its neighbour by more.
+
+    Examples
+    --------
+    >>> tile_starts(10, 4, 2)
+    [0, 2, 4, 6]
+    >>> tile_starts(11, 4, 2)
+    [0, 2, 4, 6, 7]
+    >>> tile_starts(3, 4, 2)
+    [0]
+    """
+    if length_px <= tile_px:
+        return [0]
+    step = tile_px - overlap_px
+    starts = list(range(0, length_px - tile_px + 1, step))
+    if starts[-1] + tile_px < length_px:
+        starts.append(length_px - tile_px)
+    return starts
+
+
+def blend_weights_1d(tile_px: int, overlap_px: int, ramp_start: bool, ramp_end: bool) -> np.ndarray:
+    """Blending weights along one tile axis (see the module docstring).
+
+    Parameters
+    ----------
+    tile_px, overlap_px : int
+        Tile side and overlap band width.
+    ramp_start, ramp_end : bool
+        Whether there is a neighbouring tile before / after (otherwise the weight stays 1 up to the edge).
+
+    Examples
+    --------
+    >>> blend_weights_1d(8, 4, True, False).round(3).tolist()
+    [0.0, 0.146, 0.854, 1.0, 1.0, 1.0, 1.0, 1.0]
+    """
+    w = np.ones(tile_px, dtype=np.float64)
+    if overlap_px == 0:
+        return w
+    cut = overlap_px // 4
+    ramp_len = overlap_px - 2 * cut
+    x = (np.arange(ramp_len) + 0.5) / ramp_len
+    ramp = np.sin(0.5 * np.pi * x) ** 2
+    rise = np.concatenate([np.zeros(cut), ramp])
+    if ramp_start:
+        w[: len(rise)] = rise
+    if ramp_end:
+        w[tile_px - len(rise) :] = np.minimum(w[tile_px - len(rise) :], rise[::-1])
+    return w
+
+
+def _check_image(image: np.ndarray, config: TilingConfig) -> np.ndarray:
+    img = np.asarray(image, dtype=np.float32)
+    if img.ndim != 2:
+        raise ValueError(f"expected a 2D image, got an array of shape {img.shape}")
+    if min(img.shape) < config.min_size_px:
+        raise ValueError(
+            f"image of {img.shape[0]} x {img.shape[1]} px is smaller than the {config.min_size_px} px per side "
+            "the model needs; render it at a smaller pixel size or use a larger field"
+        )
+    if not np.all(np.isfinite(img)):
+        raise ValueError("image contains NaN or infinite values")
+    return img
+
+
+def predict_tiled(
+    image: np.ndarray,
+    predict_fn: PredictFn,
+    config: TilingConfig = TilingConfig(),
+    progress: bool | None = None,
+) -> np.ndarray:
+    """Apply ``predict_fn`` to a 2D image of any size in overlapping, smoothly blended tiles.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        2D input (e.g. a sparse histogram), at least ``config.min_size_px`` per side.
+    predict_fn : callable
+        Maps a float32 batch ``(N, t, t)`` to an output batch of the same shape.
+    config : TilingConfig
+        Tile size, overlap, batch size.
+    progress : bool or None
+        Show a tqdm progress bar (None: only on a terminal / notebook, as tqdm decides).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 image of the input's shape.
+
+    Examples
+    --------
+    >>> img = np.random.default_rng(0).random((100, 70)).astype(np.float32)
+    >>> out = predict_tiled(img, lambda b: 2 * b, TilingConfig(tile_size_px=32, overlap_px=8), progress=False)
+    >>> bool(np.allclose(out, 2 * img))
+    True
+    """
+    from tqdm.auto import tqdm  # noqa: PLC0415
+
+    img = _check_image(image, config)
+    t = config.tile_size_px
+    h, w = img.shape
+    padded = np.zeros((max(h, t), max(w, t)), dtype=np.float32)
+    padded[:h, :w] = img
+    ys = tile_starts(padded.shape[0], t, config.overlap_px)
+    xs = tile_starts(padded.shape[1], t, config.overlap_px)
+    out = np.zeros(padded.shape, dtype=np.float32)
+    weight_sum = np.zeros(padded.shape, dtype=np.float32)
+    positions = [(y, x) for y in ys for x in xs]
+    bar = tqdm(total=len(positions), desc="tiles", unit="tile", disable=None if progress is None else not progress)
+    for i in range(0, len(positions), config.batch_size):
+        chunk = positions[i : i + config.batch_size]
+        batch = np.stack([padded[y : y + t, x : x + t] for y, x in chunk])
+        pred = np.asarray(predict_fn(batch), dtype=np.float32)
+        if pred.shape != batch.shape:
+            raise ValueError(f"predict_fn returned shape {pred.shape} for a batch of shape {batch.shape}")
+        for (y, x), tile in zip(chunk, pred):
+            wy = blend_weights_1d(t, config.overlap_px, y > 0, y + t < padded.shape[0])
+            wx = blend_weights_1d(t, config.overlap_px, x > 0, x + t < padded.shape[1])
+            wt = np.outer(wy, wx).astype(np.float32)
+            out[y : y + t, x : x + t] += wt * tile
+            weight_sum[y : y + t, x : x + t] += wt
+        bar.update(len(chunk))
+    bar.close()
+    np.divide(out, weight_sum, out=out, where=weight_sum > 0)
+    return out[:h, :w]
+
+
+def rescale_counts(image: np.ndarray, from_pixel_size_nm: float, to_pixel_size_nm: float) -> np.ndarray:
+    """Resample a count image to another pixel size, conserving the total count.
+
+    Linear interpolation of the density, then multiplied by the pixel-area ratio, then rescaled
+    so that the sum is exactly conserved.
+
+    Examples
+    --------
+    >>> img = np.ones((10, 10), np.float32)
+    >>> out = rescale_counts(img, 10.0, 5.0)
+    >>> out.shape, round(float(out.sum()), 3)
+    ((20, 20), 100.0)
+    """
+    for name, v in (("from_pixel_size_nm", from_pixel_size_nm), ("to_pixel_size_nm", to_pixel_size_nm)):
+        if not (v > 0 and math.isfinite(v)):
+            raise ValueError(f"{name} must be a positive number of nanometres, got {v!r}")
+    img = np.asarray(image, dtype=np.float32)
+    if math.isclose(from_pixel_size_nm, to_pixel_size_nm, rel_tol=1e-6):
+        return img.copy()
+    factor = from_pixel_size_nm / to_pixel_size_nm
+    shape = tuple(max(1, round(s * factor)) for s in img.shape)
+    zoom = [n / s for n, s in zip(shape, img.shape)]
+    out = ndimage.zoom(img, zoom, order=1, mode="nearest", grid_mode=True).astype(np.float32)
+    out = np.clip(out, 0, None)
+    total, new_total = float(img.sum()), float(out.sum())
+    if new_total > 0:
+        out *= total / new_total
+    return out
+
+
+def write_float_tiff(path: str | os.PathLike, image: np.ndarray, pixel_size_nm: float) -> Path:
+    """Write a 2D image as a 32-bit float ImageJ TIFF whose calibration Fiji reads (in micrometres).
+
+    The file is written under a temporary name in the same folder and renamed when complete, so
+    a failure never leaves a partial file (nor destroys an existing one).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.tif"
+    >>> _ = write_float_tiff(p, np.eye(3), 5.0)
+    >>> img, px = read_image_with_pixel_size(p)
+    >>> img.dtype.name, round(px, 6)
+    ('float32', 5.0)
+    """
+    import tifffile  # noqa: PLC0415
+
+    if not (pixel_size_nm > 0 and math.isfinite(pixel_size_nm)):
+        raise ValueError(f"pixel_size_nm must be a positive number, got {pixel_size_nm!r}")
+    img = np.asarray(image, dtype=np.float32)
+    if img.ndim != 2:
+        raise ValueError(f"write_float_tiff writes 2D images, got shape {img.shape}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    px_um = pixel_size_nm / 1000.0
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(fd)
+    try:
+        tifffile.imwrite(
+            tmp, img, imagej=True, resolution=(1.0 / px_um, 1.0 / px_um),
+            metadata={"unit": "um", "axes": "YX"},
+        )
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def _tiff_pixel_size_nm(tif) -> float | None:
+    page = tif.pages[0]
+    tag = page.tags.get("XResolution")
+    if tag is None:
+        return None
+    num, den = tag.value
+    if num == 0 or den == 0:
+        return None
+    px = den / num  # units per pixel
+    ij = tif.imagej_metadata or {}
+    unit = str(ij.get("unit", "")).lower()
+    res_unit = page.tags.get("ResolutionUnit")
+    if unit in ("um", "micron", "µm", "\\u00B5m", "microns"):
+        return px * 1000.0
+    if unit == "nm":
+        return px
+    if res_unit is not None and int(res_unit.value) == 3:  # centimetre
+        return px * 1e7
+    return None  # inch or no unit: no physical calibration
+
+
+def read_image_with_pixel_size(path: str | os.PathLike) -> tuple[np.ndarray, float | None]:
+    """Read a 2D image (TIFF, PNG, JPEG, BMP) and its pixel size in nm if the file states one.
+
+    Colour images are summed over channels. Returns ``(image float32, pixel_size_nm or None)``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        If it is not a readable 2D image.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such image file: {path}")
+    px = None
+    try:
+        if path.suffix.lower() in (".tif", ".tiff"):
+            import tifffile  # noqa: PLC0415
+
+            with tifffile.TiffFile(path) as tif:
+                img = tif.asarray()
+                px = _tiff_pixel_size_nm(tif)
+        else:
+            from PIL import Image  # noqa: PLC0415
+
+            with Image.open(path) as im:
+                img = np.asarray(im)
+    except Exception as exc:  # noqa: BLE001  (any reader error means: not an image)
+        raise ValueError(f"{path} is not a readable image file ({type(exc).__name__}: {exc})") from exc
+    img = np.squeeze(np.asarray(img))
+    if img.ndim == 3 and img.shape[-1] in (3, 4):
+        img = img[..., :3].sum(axis=-1)
+    if img.ndim != 2:
+        raise ValueError(f"{path} holds an image of shape {img.shape}; expected a single 2D plane")
+    return img.astype(np.float32), px
+
+
+def load_sparse_input(
+    path: str | os.PathLike,
+    model_pixel_size_nm: float,
+    pixel_size_nm: float | None = None,
+) -> np.ndarray:
+    """Read a localization file or a sparse image and return a count image at the model's pixel size.
+
+    Parameters
+    ----------
+    path : path-like
+        Localizations (any format :func:`frcnet_lite.io.read_localizations` reads) or an image
+        (suffix in :data:`IMAGE_SUFFIXES`) of localization counts.
+    model_pixel_size_nm : float
+        Pixel size the network was trained at.
+    pixel_size_nm : float, optional
+        Pixel size of an input *image*; required unless the TIFF states a calibrated pixel size.
+        For localization files it is ignored (they are rendered at the model's pixel size).
+
+    Raises
+    ------
+    ValueError
+        For an image without a known pixel size, or a file that is neither.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"input file not found: {path}")
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        img, file_px = read_image_with_pixel_size(path)
+        px = pixel_size_nm if pixel_size_nm is not None else file_px
+        if px is None:
+            raise ValueError(
+                f"{path.name} is an image without a calibrated pixel size: pass its pixel size in nm "
+                "(--pixel-size-nm in the command line)"
+            )
+        if np.any(img < 0):
+            raise ValueError(f"{path.name} has negative pixel values; expected localization counts (>= 0)")
+        return rescale_counts(img, px, model_pixel_size_nm)
+    from . import io, rendering  # noqa: PLC0415
+
+    try:
+        locs = io.read_localizations(path)
+    except (ValueError, KeyError, OSError, UnicodeDecodeError) as exc:
+        raise ValueError(
+            f"{path} is neither an image ({', '.join(IMAGE_SUFFIXES)}) nor a localization file that "
+            f"frcnet_lite.io.read_localizations understands: {exc}"
+        ) from exc
+    return np.asarray(rendering.render_histogram(locs, pixel_size_nm=model_pixel_size_nm), dtype=np.float32)
+
+
+def model_predict_fn(model) -> PredictFn:
+    """Wrap a trained model as a ``predict_fn`` for :func:`predict_tiled` (raw counts in, density out).
+
+    Uses :func:`frcnet_lite.model.predict_image`, which owns the input normalisation, one tile at a
+    time if it only takes single images.
+    """
+    from . import model as model_mod  # noqa: PLC0415
+
+    def predict(batch: np.ndarray) -> np.ndarray:
+        try:
+            out = np.asarray(model_mod.predict_image(model, batch))
+            if out.shape == batch.shape:
+                return out
+        except (ValueError, TypeError):
+            pass
+        return np.stack([np.asarray(model_mod.predict_image(model, tile)) for tile in batch])
+
+    return predict
+
+
+def model_pixel_size_nm(model, default: float = 5.0) -> float:
+    """The pixel size a model was trained at (its recorded config, else ``default``)."""
+    for holder in (model, getattr(model, "frcnet_config", None)):
+        for attr in ("pixel_size_nm",):
+            v = getattr(holder, attr, None) if holder is not None else None
+            if v is None and isinstance(holder, dict):
+                v = holder.get(attr)
+            if v:
+                return float(v)
+    return float(default)
+
+
+def reconstruct_file(
+    input_path: str | os.PathLike,
+    output_path: str | os.PathLike,
+    model=None,
+    pixel_size_nm: float | None = None,
+    config: TilingConfig = TilingConfig(),
+    trust_map_path: str | os.PathLike | None = None,
+    seed: int = 0,
+    progress: bool | None = None,
+) -> dict:
+    """Reconstruct a whole field from a file and write a 32-bit TIFF (and optionally a trust map).
+
+    Parameters
+    ----------
+    input_path : path-like
+        Localizations or sparse image (see :func:`load_sparse_input`).
+    output_path : path-like
+        Output TIFF; written only when complete.
+    model : keras.Model, path-like or None
+        A loaded model, a path for :func:`frcnet_lite.model.load_model`, or None for the shipped one.
+    pixel_size_nm : float, optional
+        Pixel size of an input image (required for images without calibration).
+    config : TilingConfig
+        Tiling parameters.
+    trust_map_path : path-like, optional
+        Also write the trust map (:func:`frcnet_lite.trust.trust_map`) there.
+    seed : int
+        Seed of the half split for the trust map.
+    progress : bool or None
+        Progress bars.
+
+    Returns
+    -------
+    dict
+        ``{"output", "shape", "pixel_size_nm", "trust_map"}``.
+    """
+    from . import model as model_mod  # noqa: PLC0415
+
+    input_path = Path(input_path)
+    if not input_path.exists():
+        raise FileNotFoundError(f"input file not found: {input_path}")
+    if model is None or isinstance(model, (str, os.PathLike)):
+        model = model_mod.load_model(model)
+    px = model_pixel_size_nm(model)
+    sparse = load_sparse_input(input_path, px, pixel_size_nm)
+    _check_image(sparse, config)
+    predict = model_predict_fn(model)
+    recon = predict_tiled(sparse, predict, config, progress=progress)
+    result = {"output": str(output_path), "shape": recon.shape, "pixel_size_nm": px, "trust_map": None}
+    trust_img = None
+    if trust_map_path is not None:
+        from . import trust  # noqa: PLC0415
+
+        trust_img = trust.trust_map(
+            sparse, lambda im: predict_tiled(im, predict, config, progress=progress), rng=np.random.default_rng(seed)
+        ).trust
+    write_float_tiff(output_path, recon, px)
+    if trust_img is not None:
+        write_float_tiff(trust_map_path, np.nan_to_num(trust_img, nan=0.0), px)
+        result["trust_map"] = str(trust_map_path)
+    return result
