@@ -394,35 +394,24 @@ def load_sparse_input(
 
 
 def model_predict_fn(model) -> PredictFn:
-    """Wrap a trained model as a ``predict_fn`` for :func:`predict_tiled` (raw counts in, density out).
+    """Wrap a model from :func:`frcnet_lite.model.load_model` as a ``predict_fn`` for :func:`predict_tiled`.
 
-    Uses :func:`frcnet_lite.model.predict_image`, which owns the input normalisation, one tile at a
-    time if it only takes single images.
+    Raw counts in, density in target units out; the model's own fixed normalisation
+    (``model.frcnet_info``) is used, the same for every tile, so tiles never disagree in scale.
     """
     from . import model as model_mod  # noqa: PLC0415
 
     def predict(batch: np.ndarray) -> np.ndarray:
-        try:
-            out = np.asarray(model_mod.predict_image(model, batch))
-            if out.shape == batch.shape:
-                return out
-        except (ValueError, TypeError):
-            pass
-        return np.stack([np.asarray(model_mod.predict_image(model, tile)) for tile in batch])
+        return np.asarray(model_mod.predict_image(model, batch, batch_size=len(batch)), dtype=np.float32)
 
     return predict
 
 
 def model_pixel_size_nm(model, default: float = 5.0) -> float:
-    """The pixel size a model was trained at (its recorded config, else ``default``)."""
-    for holder in (model, getattr(model, "frcnet_config", None)):
-        for attr in ("pixel_size_nm",):
-            v = getattr(holder, attr, None) if holder is not None else None
-            if v is None and isinstance(holder, dict):
-                v = holder.get(attr)
-            if v:
-                return float(v)
-    return float(default)
+    """The pixel size a model was trained at (``model.frcnet_info.pixel_size_nm``, else ``default``)."""
+    info = getattr(model, "frcnet_info", None)
+    value = getattr(info, "pixel_size_nm", None)
+    return float(value) if value else float(default)
 
 
 def reconstruct_file(
