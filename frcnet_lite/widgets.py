@@ -2,55 +2,107 @@
 
 A live ``ipywidgets.interact`` callback needs a running Python kernel, which a published HTML
 book does not have. The widgets here therefore *precompute* what every slider position shows
-(a handful of small PNG images) and link the slider to a :class:`ipywidgets.Stack` in the
-browser with :func:`ipywidgets.jslink`, so moving the slider works with or without a kernel.
+(a handful of small PNG images) and link the slider to an :class:`ipywidgets.Stack` in the
+browser with :func:`ipywidgets.jslink`. Moving the slider then works with or without a kernel:
+in Jupyter, in Colab, and in the HTML book, whose pages carry the widget state that papermill
+stored in the executed notebook.
+
+Keep a slider light: up to about eight images of a few hundred pixels. Every image is stored
+in the notebook and in the book page (:data:`MAX_TOTAL_BYTES` is the limit).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-__all__ = ["to_png", "image_slider"]
+if TYPE_CHECKING:  # pragma: no cover
+    import ipywidgets
+
+__all__ = ["to_png", "image_slider", "MAX_IMAGES", "MAX_TOTAL_BYTES"]
+
+#: Most images one slider may hold (each one is stored in the notebook and the book page).
+MAX_IMAGES = 16
+#: Most PNG bytes one slider may hold in total (4 MiB).
+MAX_TOTAL_BYTES = 4 * 2**20
 
 
-def to_png(image: Any, cmap: str = "magma", vmin: float | None = None, vmax: float | None = None) -> bytes:
+def to_png(
+    image: Any,
+    cmap: str = "magma",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    close: bool = True,
+) -> bytes:
     """Encode a 2D array or a matplotlib figure as PNG bytes.
 
     Parameters
     ----------
     image : numpy.ndarray or matplotlib.figure.Figure
-        A 2D array (shown with ``cmap`` between ``vmin`` and ``vmax``; default: its own range) or a figure.
+        A 2D array of numbers (one array pixel becomes one PNG pixel, coloured with ``cmap``
+        between ``vmin`` and ``vmax``; NaN is drawn transparent) or a figure.
     cmap : str
-        Matplotlib colour map for arrays.
+        Matplotlib colour map for arrays, e.g. ``"magma"`` or ``"gray"``.
     vmin, vmax : float, optional
-        Display range for arrays.
+        Display range for arrays (default: the array's own finite minimum and maximum).
+    close : bool
+        Close a figure after encoding it, so that Jupyter does not also show it below the cell.
 
     Returns
     -------
     bytes
         The PNG file's content.
 
+    Raises
+    ------
+    ValueError
+        If ``image`` is neither a figure nor a 2D numeric array, or ``vmin > vmax``.
+
     Examples
     --------
     >>> png = to_png(np.eye(4))
-    >>> png[:4] == b"\\x89PNG"
+    >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
     True
     """
-    import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
-    buf = io.BytesIO()
     if isinstance(image, Figure):
+        buf = io.BytesIO()
         image.savefig(buf, format="png", bbox_inches="tight")
+        if close:
+            import matplotlib.pyplot as plt
+
+            plt.close(image)
         return buf.getvalue()
-    arr = np.asarray(image, dtype=float)
-    if arr.ndim != 2:
-        raise ValueError(f"to_png expects a 2D array or a matplotlib Figure, got an array of shape {arr.shape}")
-    plt.imsave(buf, arr, cmap=cmap, vmin=vmin, vmax=vmax, format="png")
+    return _array_to_png(image, cmap, vmin, vmax)
+
+
+def _array_to_png(image: Any, cmap: str, vmin: float | None, vmax: float | None) -> bytes:
+    """PNG bytes of a 2D array, one pixel per element."""
+    import matplotlib
+    from PIL import Image
+
+    try:
+        arr = np.asarray(image, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise ValueError(
+            f"to_png expects a 2D numeric array or a matplotlib Figure, got {type(image).__name__}"
+        ) from err
+    if arr.ndim != 2 or arr.size == 0:
+        raise ValueError(f"to_png expects a non-empty 2D array or a matplotlib Figure, got shape {arr.shape}")
+    finite = arr[np.isfinite(arr)]
+    lo = float(finite.min()) if vmin is None and finite.size else (0.0 if vmin is None else float(vmin))
+    hi = float(finite.max()) if vmax is None and finite.size else (1.0 if vmax is None else float(vmax))
+    if lo > hi:
+        raise ValueError(f"to_png needs vmin <= vmax, got vmin={lo} and vmax={hi}")
+    scaled = (arr - lo) / (hi - lo) if hi > lo else np.zeros_like(arr)
+    rgba = matplotlib.colormaps[cmap](np.clip(np.nan_to_num(scaled, nan=0.0), 0.0, 1.0), bytes=True)
+    rgba[~np.isfinite(arr), 3] = 0
+    buf = io.BytesIO()
+    Image.fromarray(rgba, mode="RGBA").save(buf, format="png")
     return buf.getvalue()
 
 
@@ -58,38 +110,95 @@ def image_slider(
     images: Mapping[Any, Any],
     description: str = "",
     cmap: str = "magma",
-    width: int | None = None,
-):
+    width_px: int | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    index: int = 0,
+) -> ipywidgets.VBox:
     """A slider that flips between precomputed images, in a notebook and in the static book.
 
     Parameters
     ----------
     images : mapping
-        Slider label -> 2D array or matplotlib figure, in slider order (at least one entry).
+        Slider label -> 2D array or matplotlib figure, in slider order (1 to :data:`MAX_IMAGES`
+        entries). Labels are shown as text (``str(label)``) and must be distinct as text.
     description : str
-        Text shown before the slider.
+        Text shown before the slider, e.g. ``"fraction of localizations"``.
     cmap : str
         Colour map for arrays.
-    width : int, optional
-        Displayed width of the images in pixels.
+    width_px : int, optional
+        Displayed width of the images in screen pixels (default: their own size). Small arrays
+        are shown enlarged with sharp pixels.
+    vmin, vmax : float, optional
+        Common display range for arrays (default: each array's own range). Give both to compare
+        brightness between slider positions.
+    index : int
+        Slider position shown first.
 
     Returns
     -------
     ipywidgets.VBox
-        The slider above a stack of images; moving the slider changes the visible image
-        through a browser-side link, so no kernel is needed.
+        The slider above an :class:`ipywidgets.Stack` of :class:`ipywidgets.Image`; the slider's
+        ``index`` is linked to the stack's ``selected_index`` in the browser (``jslink``), so no
+        kernel is needed to move it. ``box.children == (slider, stack)``.
+
+    Raises
+    ------
+    ValueError
+        If there are no images, too many, labels that collide, an image that is not a 2D array or
+        figure, a bad ``index`` or ``width_px``, or more than :data:`MAX_TOTAL_BYTES` of PNG.
+
+    Examples
+    --------
+    >>> box = image_slider({f"{s} px": np.random.default_rng(s).random((8, 8)) for s in (1, 2)},
+    ...                    description="sigma")
+    >>> slider, stack = box.children
+    >>> slider.options, stack.selected_index
+    (('1 px', '2 px'), 0)
     """
     import ipywidgets as widgets
 
-    if len(images) == 0:
-        raise ValueError("image_slider needs at least one image, got an empty mapping")
-    labels = [str(k) for k in images]
-    layout = widgets.Layout(width=f"{width}px") if width else widgets.Layout()
-    pictures = [widgets.Image(value=to_png(v, cmap=cmap), format="png", layout=layout) for v in images.values()]
+    labels, pngs = _encode_all(images, cmap, vmin, vmax)
+    if not 0 <= index < len(labels):
+        raise ValueError(f"index must be in [0, {len(labels) - 1}] for {len(labels)} images, got {index}")
+    if width_px is not None and (int(width_px) != width_px or width_px <= 0):
+        raise ValueError(f"width_px must be a positive integer (screen pixels), got {width_px!r}")
+    layout = widgets.Layout(width=f"{int(width_px)}px", height="auto") if width_px else widgets.Layout()
+    pictures = [widgets.Image(value=png, format="png", layout=layout) for png in pngs]
+    for picture in pictures:
+        picture.add_class("frcnet-pixelated")  # the book's CSS keeps enlarged pixels sharp
     slider = widgets.SelectionSlider(
-        options=labels, index=0, description=description, continuous_update=True,
-        style={"description_width": "initial"}, layout=widgets.Layout(width="500px"),
+        options=labels, index=index, description=description, continuous_update=True,
+        style={"description_width": "initial"}, layout=widgets.Layout(width="min(500px, 100%)"),
     )
-    stack = widgets.Stack(pictures, selected_index=0)
+    stack = widgets.Stack(pictures, selected_index=index)
     widgets.jslink((slider, "index"), (stack, "selected_index"))
-    return widgets.VBox([slider, stack])
+    box = widgets.VBox([slider, stack])
+    box.add_class("frcnet-image-slider")
+    return box
+
+
+def _encode_all(
+    images: Mapping[Any, Any], cmap: str, vmin: float | None, vmax: float | None
+) -> tuple[list[str], list[bytes]]:
+    """Check the slider's images and encode them as PNG."""
+    if not isinstance(images, Mapping):
+        raise ValueError(f"image_slider expects a mapping label -> image, got {type(images).__name__}")
+    if not 1 <= len(images) <= MAX_IMAGES:
+        raise ValueError(f"image_slider needs 1 to {MAX_IMAGES} images, got {len(images)}")
+    labels = [str(k) for k in images]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"image_slider labels must be distinct as text, got {labels}")
+    pngs = []
+    for label, value in zip(labels, images.values()):
+        try:
+            pngs.append(to_png(value, cmap=cmap, vmin=vmin, vmax=vmax))
+        except ValueError as err:
+            raise ValueError(f"image_slider: image {label!r}: {err}") from err
+    total = sum(len(p) for p in pngs)
+    if total > MAX_TOTAL_BYTES:
+        raise ValueError(
+            f"image_slider images take {total / 2**20:.1f} MiB as PNG, more than the "
+            f"{MAX_TOTAL_BYTES / 2**20:.0f} MiB a book page should carry: use fewer or smaller images"
+        )
+    return labels, pngs
