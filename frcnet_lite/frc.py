@@ -55,12 +55,16 @@ __all__ = [
     "half_bit_threshold",
     "threshold_crossing",
     "ring_sums",
+    "frc_resolution",
+    "frc_vs_fraction",
+    "save_table_csv",
 ]
 
 #: The fixed 1/7 threshold of Nieuwenhuizen et al. (2013).
 FRC_THRESHOLD_1_7: float = 1.0 / 7.0
 
 WindowName = Literal["none", "tukey", "hamming"]
+BinningName = Literal["round", "floor"]
 
 
 # ------------------------------------------------------------------------- rings --
@@ -71,7 +75,7 @@ def _check_shape(shape: tuple[int, ...]) -> tuple[int, int]:
 
 
 @functools.lru_cache(maxsize=16)
-def ring_index(shape: tuple[int, int], half: bool = False) -> np.ndarray:
+def ring_index(shape: tuple[int, int], half: bool = False, binning: BinningName = "round") -> np.ndarray:
     """Ring index of every Fourier pixel of an image (see the module docstring).
 
     Parameters
@@ -81,6 +85,10 @@ def ring_index(shape: tuple[int, int], half: bool = False) -> np.ndarray:
     half : bool
         False: the full ``(H, W)`` plane of :func:`numpy.fft.fft2`. True: the half plane
         ``(H, W // 2 + 1)`` of :func:`numpy.fft.rfft2`.
+    binning : {"round", "floor"}
+        "round" (the package's definition, ``r = floor(rho * L + 0.5)``) or "floor"
+        (``r = floor(rho * L)``, ring ``r`` holds ``[r, r + 1)`` bins, as in locan and other SMLM
+        tools; for comparisons only).
 
     Returns
     -------
@@ -101,7 +109,10 @@ def ring_index(shape: tuple[int, int], half: bool = False) -> np.ndarray:
     ky = np.fft.fftfreq(h)[:, None]  # cycles per pixel
     kx = (np.fft.rfftfreq(w) if half else np.fft.fftfreq(w))[None, :]
     rho = np.sqrt(kx**2 + ky**2)
-    rings = np.floor(rho * length + 0.5).astype(np.int32)
+    if binning not in ("round", "floor"):
+        raise ValueError(f"binning must be 'round' or 'floor', got {binning!r}")
+    offset = 0.5 if binning == "round" else 1e-9  # 1e-9: exact integers stay in their ring
+    rings = np.floor(rho * length + offset).astype(np.int32)
     np.minimum(rings, length // 2 + 1, out=rings)
     rings.setflags(write=False)
     return rings
@@ -215,13 +226,15 @@ def _as_image(image: Any, name: str) -> np.ndarray:
     return arr
 
 
-def ring_sums(image1: np.ndarray, image2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def ring_sums(
+    image1: np.ndarray, image2: np.ndarray, binning: BinningName = "round"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-ring sums ``sum Re(F1 F2*)``, ``sum |F1|^2``, ``sum |F2|^2`` and pixel counts.
 
     Uses real FFTs (half plane, weighted to the full plane); rings ``0 .. L // 2``.
     """
     shape = _check_shape(image1.shape)
-    rings = ring_index(shape, half=True).ravel()
+    rings = ring_index(shape, half=True, binning=binning).ravel()
     weights = np.broadcast_to(_half_plane_weights(shape[1]), (shape[0], shape[1] // 2 + 1)).ravel()
     f1 = sp_fft.rfft2(image1, workers=-1).ravel()
     f2 = sp_fft.rfft2(image2, workers=-1).ravel()
@@ -241,6 +254,7 @@ def compute_frc(
     window: WindowName = "none",
     tukey_alpha: float = 0.25,
     smooth_rings: int = 0,
+    binning: BinningName = "round",
 ) -> FRCCurve:
     """FRC curve of two images, with ring pixel counts (see :func:`frc_curve`)."""
     img1, img2 = _as_image(image1, "image1"), _as_image(image2, "image2")
@@ -254,7 +268,7 @@ def compute_frc(
     win = _window_2d(shape, window, tukey_alpha)
     if win is not None:
         img1, img2 = img1 * win, img2 * win
-    num, p1, p2, count = ring_sums(img1, img2)
+    num, p1, p2, count = ring_sums(img1, img2, binning)
     denom = np.sqrt(p1 * p2)
     frc = np.divide(num, denom, out=np.zeros_like(num), where=denom > 0)
     frc = np.clip(_smooth(frc, smooth_rings), -1.0, 1.0)
@@ -269,6 +283,7 @@ def frc_curve(
     window: WindowName = "none",
     tukey_alpha: float = 0.25,
     smooth_rings: int = 0,
+    binning: BinningName = "round",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fourier ring correlation of two images of the same shape (square or not).
 
@@ -286,6 +301,10 @@ def frc_curve(
         Taper fraction of the Tukey window.
     smooth_rings : int
         Half-width of a centred moving average applied to the curve (0: no smoothing, the default).
+    binning : {"round", "floor"}
+        Ring binning (see :func:`ring_index`): "round" (default, the package's definition, shared
+        with the TensorFlow loss) or "floor" (as in locan; frequencies are then the rings' lower
+        edges ``r / (L * pixel_size_nm)``).
 
     Returns
     -------
@@ -302,7 +321,7 @@ def frc_curve(
     >>> freq.shape, float(freq[-1]), bool(np.allclose(frc, 1.0))
     ((33,), 0.05, True)
     """
-    curve = compute_frc(image1, image2, pixel_size_nm, window, tukey_alpha, smooth_rings)
+    curve = compute_frc(image1, image2, pixel_size_nm, window, tukey_alpha, smooth_rings, binning)
     return curve.frequency_per_nm, curve.frc
 
 
@@ -444,3 +463,224 @@ class FRCResolution:
 
 def _nan_to_none(value: float) -> float | None:
     return None if not np.isfinite(value) else float(value)
+
+
+def _split_curve(locs: Any, pixel_size_nm: float, fov_nm: tuple, split: str, rng: np.random.Generator,
+                 window: WindowName, smooth_rings: int) -> FRCCurve:
+    from .rendering import render_histogram
+    from .subsets import split_halves
+
+    half1, half2 = split_halves(locs, mode=split, rng=rng)
+    img1 = render_histogram(half1, pixel_size_nm, fov_nm)
+    img2 = render_histogram(half2, pixel_size_nm, fov_nm)
+    return compute_frc(img1, img2, pixel_size_nm, window=window, smooth_rings=smooth_rings)
+
+
+def frc_resolution(
+    locs: Any,
+    pixel_size_nm: float = 5.0,
+    threshold: float | str = FRC_THRESHOLD_1_7,
+    split: Literal["random", "time"] = "random",
+    n_repeats: int = 5,
+    rng: np.random.Generator | int | None = None,
+    fov_nm: tuple[float, float, float, float] | None = None,
+    window: WindowName = "none",
+    smooth_rings: int = 1,
+) -> FRCResolution:
+    """FRC resolution of a localization set (Nieuwenhuizen et al. 2013).
+
+    The localizations are split in two halves (:func:`frcnet_lite.subsets.split_halves`), both are
+    rendered as histograms (:func:`frcnet_lite.rendering.render_histogram`) on the same grid, and
+    the resolution is ``1 / f`` where ``f`` is the first crossing of the threshold
+    (:func:`threshold_crossing`). Repeats with new random splits give a mean and spread.
+
+    Parameters
+    ----------
+    locs : LocalizationTable
+        The localizations (x_nm, y_nm, frame).
+    pixel_size_nm : float
+        Rendering pixel size in nm (default 5). It must be well below the expected resolution:
+        the measurable limit is ``2 * pixel_size_nm`` (Nyquist).
+    threshold : float or "half-bit"
+        1/7 (default) or the half-bit threshold.
+    split : {"random", "time"}
+        Random halves (repeats draw new halves) or alternating time blocks (deterministic, so it
+        is computed once whatever ``n_repeats``; less optimistic for blinking dyes).
+    n_repeats : int
+        Number of random splits (>= 1).
+    rng : numpy.random.Generator or int or None
+        Random source for the splits.
+    fov_nm : tuple (x0, y0, x1, y1), optional
+        Field of view; default ``locs.bounds_nm()``.
+    window : {"none", "tukey", "hamming"}
+        Window applied before the Fourier transform (see :func:`frc_curve`).
+    smooth_rings : int
+        Moving-average half-width applied to each curve before the threshold search (default 1,
+        i.e. over 3 rings, so a single noisy ring does not end the curve early).
+
+    Returns
+    -------
+    FRCResolution
+        Mean and standard deviation of the resolution in nm, crossings and curves.
+
+    Examples
+    --------
+    >>> from frcnet_lite.localizations import LocalizationTable
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.repeat(rng.uniform(0, 2000, 400), 10) + rng.normal(0, 15, 4000)
+    >>> y = np.repeat(rng.uniform(0, 2000, 400), 10) + rng.normal(0, 15, 4000)
+    >>> locs = LocalizationTable({"x_nm": x, "y_nm": y, "frame": np.arange(4000)})
+    >>> res = frc_resolution(locs, pixel_size_nm=5.0, n_repeats=3, rng=1, fov_nm=(0, 0, 2000, 2000))
+    >>> 20 < res.resolution_nm < 100
+    True
+    """
+    if int(n_repeats) < 1:
+        raise ValueError(f"n_repeats must be >= 1, got {n_repeats!r}")
+    if split not in ("random", "time"):
+        raise ValueError(f"split must be 'random' or 'time', got {split!r}")
+    if len(locs) < 2:
+        raise ValueError(f"FRC needs at least 2 localizations to split, got {len(locs)}")
+    gen = np.random.default_rng(rng)
+    fov = tuple(fov_nm) if fov_nm is not None else locs.bounds_nm()
+    repeats = 1 if split == "time" else int(n_repeats)
+    curves = [_split_curve(locs, pixel_size_nm, fov, split, gen, window, smooth_rings) for _ in range(repeats)]
+    crossing = np.array([threshold_crossing(c, threshold) for c in curves])
+    res = 1.0 / crossing[np.isfinite(crossing)]
+    mean = float(res.mean()) if res.size else float("nan")
+    std = float(res.std(ddof=1)) if res.size > 1 else (0.0 if res.size else float("nan"))
+    return FRCResolution(mean, std, crossing, curves, threshold, split)
+
+
+def frc_vs_fraction(
+    locs: Any,
+    fractions: Any = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0),
+    pixel_size_nm: float = 5.0,
+    n_repeats: int = 3,
+    cutoffs: tuple[float, ...] = (0.2, 0.5),
+    rng: np.random.Generator | int | None = None,
+    fov_nm: tuple[float, float, float, float] | None = None,
+    split: Literal["random", "time"] = "random",
+    threshold: float | str = FRC_THRESHOLD_1_7,
+    progress: bool | None = None,
+) -> dict[str, np.ndarray]:
+    """FRC resolution and area-FRC against the fraction of localizations (Berberich et al. 2021, Fig. 2).
+
+    For each fraction and repeat, a sparse subset is taken as a random contiguous time window
+    (:func:`frcnet_lite.subsets.time_window_subset`, as a shorter acquisition would give). Its
+    split-half FRC gives the crossing frequency and resolution; the area-FRC between the sparse
+    and the full rendering is computed at each cut-off. (The sparse data are part of the full
+    data, so that area-FRC is not a resolution: it measures how much of the full image's
+    structure the sparse image already shows, the quantity the network is trained to raise.)
+
+    Parameters
+    ----------
+    locs : LocalizationTable
+        The full acquisition.
+    fractions : sequence of float
+        Fractions of the localizations in (0, 1].
+    pixel_size_nm : float
+        Rendering pixel size, nm.
+    n_repeats : int
+        Repeats per fraction (new time window and split each time).
+    cutoffs : tuple of float
+        Area-FRC cut-offs as fractions of Nyquist.
+    rng : numpy.random.Generator or int or None
+        Random source.
+    fov_nm : tuple, optional
+        Field of view; default ``locs.bounds_nm()``.
+    split : {"random", "time"}
+        How each sparse subset is split for its resolution.
+    threshold : float or "half-bit"
+        Threshold of the resolution.
+    progress : bool or None
+        Show a tqdm bar (None: only on a terminal / notebook).
+
+    Returns
+    -------
+    dict of str -> numpy.ndarray
+        Columns, one row per (fraction, repeat): ``fraction``, ``repeat``, ``n_localizations``,
+        ``crossing_per_nm``, ``resolution_nm`` and ``area_frc_<cutoff>`` for each cut-off.
+        Write it with :func:`save_table_csv`.
+
+    Examples
+    --------
+    >>> from frcnet_lite.localizations import LocalizationTable
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.repeat(rng.uniform(0, 1000, 200), 20) + rng.normal(0, 15, 4000)
+    >>> y = np.repeat(rng.uniform(0, 1000, 200), 20) + rng.normal(0, 15, 4000)
+    >>> locs = LocalizationTable({"x_nm": x, "y_nm": y, "frame": rng.permutation(4000)})
+    >>> table = frc_vs_fraction(locs, [0.1, 1.0], n_repeats=2, rng=0, fov_nm=(0, 0, 1000, 1000), progress=False)
+    >>> sorted(table), table["fraction"].tolist()
+    (['area_frc_0.2', 'area_frc_0.5', 'crossing_per_nm', 'fraction', 'n_localizations', 'repeat', 'resolution_nm'], [0.1, 0.1, 1.0, 1.0])
+    """
+    from tqdm.auto import tqdm
+
+    from .rendering import render_histogram
+    from .subsets import time_window_subset
+
+    fracs = [float(f) for f in np.atleast_1d(np.asarray(fractions, dtype=float))]
+    if not fracs or not all(0 < f <= 1 for f in fracs):
+        raise ValueError(f"fractions must be numbers in (0, 1], got {list(fractions)!r}")
+    for c in cutoffs:
+        cutoff_ring((2, 2), c)
+    gen = np.random.default_rng(rng)
+    fov = tuple(fov_nm) if fov_nm is not None else locs.bounds_nm()
+    full = render_histogram(locs, pixel_size_nm, fov)
+    rows: dict[str, list] = {k: [] for k in ("fraction", "repeat", "n_localizations", "crossing_per_nm", "resolution_nm")}
+    rows.update({f"area_frc_{c:g}": [] for c in cutoffs})
+    jobs = [(f, r) for f in fracs for r in range(int(n_repeats))]
+    for f, r in tqdm(jobs, desc="FRC vs fraction", disable=None if progress is None else not progress):
+        sparse = locs if f == 1.0 else time_window_subset(locs, f, gen)
+        res = frc_resolution(sparse, pixel_size_nm, threshold, split, 1, gen, fov)
+        image = render_histogram(sparse, pixel_size_nm, fov)
+        rows["fraction"].append(f)
+        rows["repeat"].append(r)
+        rows["n_localizations"].append(len(sparse))
+        rows["crossing_per_nm"].append(float(res.crossing_per_nm[0]))
+        rows["resolution_nm"].append(res.resolution_nm)
+        for c in cutoffs:
+            rows[f"area_frc_{c:g}"].append(area_frc(image, full, c))
+    return {k: np.asarray(v) for k, v in rows.items()}
+
+
+def save_table_csv(columns: dict[str, Any], path: Any) -> Any:
+    """Write equal-length columns as a CSV file, atomically (temporary name, then rename).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = save_table_csv({"a": [1, 2], "b": [0.5, float("nan")]}, out)
+    >>> out.read_text().splitlines()
+    ['a,b', '1,0.5', '2,nan']
+    """
+    import csv
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    lengths = {k: len(v) for k, v in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"all columns must have the same length, got {lengths}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".csv", dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(list(columns))
+            for row in zip(*columns.values()):
+                writer.writerow([_fmt(v) for v in row])
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        return "nan" if not np.isfinite(value) else repr(float(value))
+    if isinstance(value, (np.integer,)):
+        return str(int(value))
+    return str(value)
