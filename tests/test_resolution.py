@@ -1,0 +1,98 @@
+"""The resolution detector on analytic profiles, and the experiment on simulated filaments."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import optimize
+
+from frcnet_lite import resolution as res
+
+X = np.linspace(-12, 12, 24001)  # in units of sigma, fine sampling
+
+
+def two_gaussians(d: float, x: np.ndarray = X, ratio: float = 1.0) -> np.ndarray:
+    return np.exp(-((x - d / 2) ** 2) / 2) + ratio * np.exp(-((x + d / 2) ** 2) / 2)
+
+
+def analytic_dip(d: float) -> float:
+    """Dip of two unit Gaussians at distance d (sigma = 1), from the continuous function."""
+    f = lambda x: -two_gaussians(d, np.array([x]))[0]  # noqa: E731
+    peak = optimize.minimize_scalar(f, bounds=(0, d), method="bounded", options={"xatol": 1e-12})
+    return 1 - two_gaussians(d, np.array([0.0]))[0] / -peak.fun
+
+
+@pytest.mark.parametrize("d", [2.05, 2.2, 2.5, 3.0, 4.0, 6.0])
+def test_sparrow_resolves_gaussians_beyond_two_sigma(d):
+    assert res.is_resolved(two_gaussians(d), "sparrow")
+
+
+@pytest.mark.parametrize("d", [0.0, 0.5, 1.0, 1.5, 1.9, 1.99])
+def test_sparrow_does_not_resolve_below_two_sigma(d):
+    assert not res.is_resolved(two_gaussians(d), "sparrow")
+
+
+@pytest.mark.parametrize("d", [2.3, 2.8, 3.5, 5.0])
+def test_dip_matches_the_continuous_function(d):
+    assert res.peak_dip(two_gaussians(d))[0] == pytest.approx(analytic_dip(d), abs=1e-6)
+
+
+def test_rayleigh_threshold_is_where_the_analytic_dip_reaches_26_5_percent():
+    d_star = optimize.brentq(lambda d: analytic_dip(d) - 0.265, 2.01, 6.0)
+    assert 2.5 < d_star < 3.5
+    assert res.is_resolved(two_gaussians(d_star * 1.01), "rayleigh")
+    assert not res.is_resolved(two_gaussians(d_star * 0.99), "rayleigh")
+
+
+def test_unequal_peaks_use_the_lower_one():
+    p = two_gaussians(4.0, ratio=0.5)
+    dip, i1, i2 = res.peak_dip(p)
+    lower = min(p[i1], p[i2])
+    assert lower == pytest.approx(p[i1], rel=1e-3) and dip == pytest.approx(1 - p[i1:i2].min() / lower)
+
+
+def test_criterion_validation():
+    with pytest.raises(ValueError, match="criterion must be one of"):
+        res.min_dip_of("abbe")
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        res.min_dip_of(1.5)
+    assert res.min_dip_of(0.1) == 0.1
+
+
+def test_profile_across_either_axis():
+    img = np.zeros((20, 9))
+    img[:, 2] = 1
+    img[:, 6] = 3
+    np.testing.assert_allclose(res.profile_across(img, 0), img[0])
+    np.testing.assert_allclose(res.profile_across(img.T, 1), img[0])
+
+
+def test_smallest_resolved_distance_requires_all_larger_resolved():
+    d = [50, 60, 70, 80, 90, 100]
+    assert res.smallest_resolved_distance(d, [0, 0, 0, 1, 1, 1]) == 80
+    assert res.smallest_resolved_distance(d, [1, 0, 1, 0, 1, 1]) == 90
+    assert math.isnan(res.smallest_resolved_distance(d, [1, 1, 1, 1, 1, 0]))
+    assert res.smallest_resolved_distance(d[::-1], [1, 1, 1, 0, 0, 0]) == 80  # order does not matter
+
+
+def test_experiment_on_the_simulator_resolves_far_filaments_not_close_ones():
+    from frcnet_lite import rendering, simulate
+
+    px = 10.0
+
+    def sim(distance_nm, rng):
+        s = simulate.simulate_two_filaments(distance_nm, length_nm=1500.0, seed=int(rng.integers(1 << 30)),
+                                            margin_nm=300.0)
+        return rendering.render_histogram(s.localizations, px, s.fov_nm)
+
+    out = res.two_filament_experiment(
+        sim, {"histogram": lambda im: im}, [20.0, 250.0], n_repeats=2,
+        rng=np.random.default_rng(0), pixel_size_nm=px, criterion="rayleigh", smooth_px=1.0, progress=False,
+    )
+    assert out.resolved["histogram"][:, 1].all()
+    assert not out.resolved["histogram"][:, 0].any()
+    mean, sd, n = out.summary()["histogram"]
+    assert mean == 250.0 and n == 2
+    assert "histogram" in out.format()
