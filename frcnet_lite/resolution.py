@@ -7,6 +7,8 @@ them that dips clearly below the lower of the two maxima:
 
     dip = 1 - min(profile between the maxima) / min(max_1, max_2)  >=  min_dip
 
+Only maxima reaching ``min_peak_fraction`` (default 30 %) of the profile's maximum count as peaks,
+so a background speck is never taken for a second filament; among those, the deepest dip counts.
 The dip criterion is a parameter, given as a number or by name:
 
 ``"sparrow"`` (``min_dip = 0``)
@@ -78,14 +80,18 @@ def _local_maxima(p: np.ndarray) -> np.ndarray:
     return np.asarray(idx, dtype=int)
 
 
-def peak_dip(profile: np.ndarray) -> tuple[float, int, int]:
-    """Relative dip between the two highest local maxima of a 1D profile.
+def peak_dip(profile: np.ndarray, min_peak_fraction: float = 0.3) -> tuple[float, int, int]:
+    """The clearest dip between two peaks of a 1D profile.
+
+    Among all pairs of local maxima that reach at least ``min_peak_fraction`` of the profile's
+    maximum (so a background speck is not taken for a filament), the pair with the deepest
+    relative dip ``1 - min(between) / min(peak_1, peak_2)``.
 
     Returns
     -------
     tuple
-        ``(dip, i1, i2)``: the dip ``1 - min(between) / min(peaks)`` (0 when there are fewer than
-        two maxima) and the two peak indices (``-1`` when missing).
+        ``(dip, i1, i2)``: the dip (0 when there are fewer than two such maxima) and the two peak
+        indices (``-1`` when missing).
 
     Examples
     --------
@@ -93,23 +99,34 @@ def peak_dip(profile: np.ndarray) -> tuple[float, int, int]:
     (0.5, 1, 3)
     >>> peak_dip(np.array([0, 1, 2, 1, 0.0]))
     (0.0, 2, -1)
+    >>> peak_dip(np.array([0, 0.1, 0, 1, 2, 1, 0.0]))  # the speck at 10 % does not count
+    (0.0, 4, -1)
     """
     p = np.asarray(profile, dtype=np.float64)
     if p.ndim != 1 or p.size < 3:
         raise ValueError(f"profile must be a 1D array of at least 3 values, got shape {p.shape}")
+    if not 0 <= min_peak_fraction <= 1:
+        raise ValueError(f"min_peak_fraction must be in [0, 1], got {min_peak_fraction!r}")
     peaks = _local_maxima(p)
+    peaks = peaks[p[peaks] >= min_peak_fraction * p.max()] if peaks.size else peaks
     if peaks.size < 2:
         return 0.0, int(peaks[0]) if peaks.size else -1, -1
-    top = peaks[np.argsort(p[peaks])[::-1][:2]]
-    i1, i2 = int(min(top)), int(max(top))
-    low = float(p[i1 : i2 + 1].min())
-    ref = float(min(p[i1], p[i2]))
-    if ref <= 0:
-        return 0.0, i1, i2
-    return 1.0 - low / ref, i1, i2
+    best = (-1.0, -1, -1)
+    for a in range(peaks.size):
+        for b in range(a + 1, peaks.size):
+            i1, i2 = int(peaks[a]), int(peaks[b])
+            ref = float(min(p[i1], p[i2]))
+            if ref <= 0:
+                continue
+            dip = 1.0 - float(p[i1 : i2 + 1].min()) / ref
+            if dip > best[0]:
+                best = (dip, i1, i2)
+    return (0.0, int(peaks[0]), -1) if best[0] < 0 else best
 
 
-def is_resolved(profile: np.ndarray, criterion: str | float = "rayleigh", smooth_px: float = 0.0) -> bool:
+def is_resolved(
+    profile: np.ndarray, criterion: str | float = "rayleigh", smooth_px: float = 0.0, min_peak_fraction: float = 0.3
+) -> bool:
     """Whether a profile shows two peaks with a dip of at least the criterion's ``min_dip``.
 
     Parameters
@@ -120,6 +137,8 @@ def is_resolved(profile: np.ndarray, criterion: str | float = "rayleigh", smooth
         ``"sparrow"``, ``"rayleigh"`` or a minimum relative dip in [0, 1).
     smooth_px : float
         Gaussian smoothing of the profile (pixels) before looking for peaks (0: none).
+    min_peak_fraction : float
+        Only maxima of at least this fraction of the profile's maximum count as peaks (see :func:`peak_dip`).
 
     Examples
     --------
@@ -132,7 +151,7 @@ def is_resolved(profile: np.ndarray, criterion: str | float = "rayleigh", smooth
     p = np.asarray(profile, dtype=np.float64)
     if smooth_px > 0:
         p = ndimage.gaussian_filter1d(p, smooth_px, mode="nearest")
-    dip, _, i2 = peak_dip(p)
+    dip, _, i2 = peak_dip(p, min_peak_fraction)
     if i2 < 0:
         return False
     return dip > dip_min + 1e-9
