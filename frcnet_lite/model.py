@@ -1,0 +1,346 @@
+"""The pix2pix U-Net generator, its files on disk, and prediction in physical units.
+
+The generator follows pix2pix (Isola et al. 2017) as Berberich et al. (2021) use it: ``depth``
+stride-2 4x4 convolutions (batch norm + LeakyReLU 0.2, none on the first block), the mirrored
+stride-2 transposed convolutions (batch norm + ReLU, dropout on the first decoder blocks), skip
+concatenations between mirrored levels, and a ``tanh`` output in [-1, 1]. ``depth=8`` with
+64..512 filters at 512 x 512 px is the method's network; a smaller depth / base filter count
+gives the "lite" models that train on a laptop CPU.
+
+A *saved* model is the generator wrapped between two built-in ``Rescaling`` layers, so that it
+takes raw sparse-histogram counts and returns the density in target units. The normalisation
+(``input_scale``, ``target_scale``), the pixel size it was trained at and its training
+configuration are written to a JSON file next to the ``.keras`` file (``model.keras`` +
+``model.json``). Only built-in Keras layers are used: ``keras.models.load_model`` works without
+any ``custom_objects``.
+
+TensorFlow is imported when a function here is first called.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._tf import tf
+
+__all__ = [
+    "ModelInfo",
+    "build_generator",
+    "check_input_size",
+    "wrap_for_counts",
+    "save_model",
+    "load_model",
+    "predict_image",
+    "PRETRAINED_DIR",
+]
+
+#: Folder of the shipped lite model inside the package.
+PRETRAINED_DIR = Path(__file__).parent / "pretrained"
+_MODEL_FILE = "model.keras"
+_INFO_FILE = "model.json"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a saved model needs besides its weights (stored as ``model.json`` next to it).
+
+    Attributes
+    ----------
+    input_scale : float
+        Raw counts are mapped to the generator's range as ``counts / input_scale * 2 - 1``.
+    target_scale : float
+        The generator's ``tanh`` output ``y`` is mapped back to target units as
+        ``(y + 1) / 2 * target_scale`` (so the model can predict densities in [0, target_scale]).
+    pixel_size_nm : float
+        Pixel size of the histograms the model was trained on (default 5 nm).
+    depth : int
+        Number of stride-2 levels; input sides must be multiples of ``2**depth``.
+    target_kind : str
+        ``"gaussian"`` or ``"anisotropic"`` KDE targets.
+    train_config : dict
+        The training configuration (``TrainConfig`` as a dict), for the record.
+    metrics : dict
+        Validation metrics recorded at save time (may be empty).
+    """
+
+    input_scale: float
+    target_scale: float
+    pixel_size_nm: float = 5.0
+    depth: int = 6
+    target_kind: str = "gaussian"
+    train_config: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """Return the info as an indented JSON string."""
+        return json.dumps(self.__dict__, indent=2, sort_keys=True, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, (tuple, set)):
+        return list(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def check_input_size(input_size: int, depth: int) -> None:
+    """Raise ``ValueError`` unless a U-Net of ``depth`` levels can take ``input_size`` px.
+
+    Each level halves the image, so the side must be a positive multiple of ``2**depth``.
+
+    Examples
+    --------
+    >>> check_input_size(256, 6)
+    >>> check_input_size(100, 6)
+    Traceback (most recent call last):
+    ...
+    ValueError: input size 100 px does not fit a U-Net of depth 6: it must be a positive multiple of 2**6 = 64 (e.g. 64 or 128)
+    """
+    if depth < 1 or int(depth) != depth:
+        raise ValueError(f"depth must be an integer >= 1, got {depth!r}")
+    step = 2**depth
+    if int(input_size) != input_size or input_size < step or input_size % step:
+        lo = max(step, (int(input_size) // step) * step)
+        hi = lo if lo > input_size else lo + step
+        hint = f"{lo}" if lo == hi else f"{lo} or {hi}"
+        raise ValueError(
+            f"input size {input_size} px does not fit a U-Net of depth {depth}: it must be a positive "
+            f"multiple of 2**{depth} = {step} (e.g. {hint})"
+        )
+
+
+def build_generator(
+    input_size: int | None = 512,
+    depth: int = 8,
+    base_filters: int = 64,
+    max_filters: int = 512,
+    dropout_blocks: int = 3,
+    dropout_rate: float = 0.5,
+    name: str = "generator",
+):
+    """Build the pix2pix U-Net generator (one channel in, one ``tanh`` channel out).
+
+    Parameters
+    ----------
+    input_size : int or None
+        Side of the square input in px (a multiple of ``2**depth``); ``None`` builds a fully
+        convolutional model that accepts any such side (used for training and prediction).
+    depth : int
+        Number of stride-2 encoder blocks (8 in the method).
+    base_filters, max_filters : int
+        Filters of encoder block ``i`` are ``min(base_filters * 2**i, max_filters)``
+        (64..512 in the method).
+    dropout_blocks : int
+        How many of the first (deepest) decoder blocks use dropout (3 in pix2pix).
+    dropout_rate : float
+        Dropout rate of those blocks (0.5).
+    name : str
+        Keras model name.
+
+    Returns
+    -------
+    keras.Model
+        Input ``(batch, input_size, input_size, 1)``, output the same shape in [-1, 1].
+
+    Examples
+    --------
+    >>> g = build_generator(input_size=64, depth=3, base_filters=4, max_filters=8)
+    >>> g.output_shape
+    (None, 64, 64, 1)
+    """
+    if input_size is not None:
+        check_input_size(input_size, depth)
+    else:
+        check_input_size(2**depth, depth)  # validates depth
+    if base_filters < 1 or max_filters < base_filters:
+        raise ValueError(f"need 1 <= base_filters <= max_filters, got {base_filters} and {max_filters}")
+    if not 0 <= dropout_rate < 1:
+        raise ValueError(f"dropout_rate must be in [0, 1), got {dropout_rate!r}")
+    tf()
+    import keras  # noqa: PLC0415
+
+    init = keras.initializers.RandomNormal(0.0, 0.02)
+    filters = [min(base_filters * 2**i, max_filters) for i in range(depth)]
+    inputs = keras.Input(shape=(input_size, input_size, 1), name="sparse")
+    x, skips = inputs, []
+    for i, f in enumerate(filters):
+        x = keras.layers.Conv2D(f, 4, strides=2, padding="same", kernel_initializer=init, use_bias=i == 0,
+                                name=f"down{i}_conv")(x)
+        if i > 0:
+            x = keras.layers.BatchNormalization(name=f"down{i}_bn")(x)
+        x = keras.layers.LeakyReLU(0.2, name=f"down{i}_lrelu")(x)
+        skips.append(x)
+    for j, i in enumerate(range(depth - 2, -1, -1)):
+        x = keras.layers.Conv2DTranspose(filters[i], 4, strides=2, padding="same", kernel_initializer=init,
+                                         use_bias=False, name=f"up{i}_conv")(x)
+        x = keras.layers.BatchNormalization(name=f"up{i}_bn")(x)
+        if j < dropout_blocks and dropout_rate > 0:
+            x = keras.layers.Dropout(dropout_rate, name=f"up{i}_dropout")(x)
+        x = keras.layers.ReLU(name=f"up{i}_relu")(x)
+        x = keras.layers.Concatenate(name=f"up{i}_skip")([x, skips[i]])
+    x = keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same", kernel_initializer=init, name="out_conv")(x)
+    outputs = keras.layers.Activation("tanh", dtype="float32", name="out_tanh")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def wrap_for_counts(generator, input_scale: float, target_scale: float):
+    """Wrap a generator so that it maps raw counts to density in target units.
+
+    ``counts -> counts / input_scale * 2 - 1 -> generator -> (y + 1) / 2 * target_scale``,
+    with built-in ``Rescaling`` layers (no custom objects needed to load it).
+
+    Examples
+    --------
+    >>> g = build_generator(None, depth=2, base_filters=2, max_filters=2)
+    >>> m = wrap_for_counts(g, input_scale=4.0, target_scale=2.0)
+    >>> float(m(np.zeros((1, 8, 8, 1), "float32")).numpy().max()) <= 2.0
+    True
+    """
+    for label, value in (("input_scale", input_scale), ("target_scale", target_scale)):
+        if not (np.isfinite(value) and value > 0):
+            raise ValueError(f"{label} must be a finite number > 0, got {value!r}")
+    tf()
+    import keras  # noqa: PLC0415
+
+    inputs = keras.Input(shape=(None, None, 1), name="counts")
+    x = keras.layers.Rescaling(2.0 / float(input_scale), offset=-1.0, name="counts_to_unit")(inputs)
+    y = generator(x)
+    out = keras.layers.Rescaling(float(target_scale) / 2.0, offset=float(target_scale) / 2.0,
+                                 dtype="float32", name="unit_to_density")(y)
+    return keras.Model(inputs, out, name="frcnet_lite")
+
+
+def save_model(model, path: str | os.PathLike, info: ModelInfo) -> Path:
+    """Save a counts-to-density model (see :func:`wrap_for_counts`) and its info to a folder.
+
+    Writes ``path/model.keras`` and ``path/model.json`` via temporary names then renames them, so an
+    interrupted save never leaves a half-written model behind.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The wrapped model (counts in, density out).
+    path : str or os.PathLike
+        Output folder (created if needed).
+    info : ModelInfo
+        Normalisation, pixel size, configuration and metrics.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+    """
+    if not isinstance(info, ModelInfo):
+        raise TypeError(f"info must be a ModelInfo, got {type(info).__name__}")
+    folder = Path(path)
+    if folder.suffix == ".keras":
+        raise ValueError(f"path must be a folder (model.keras and model.json go inside it), got {str(folder)!r}")
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".saving-") as tmp:
+        tmp_model = Path(tmp) / _MODEL_FILE
+        model.save(tmp_model)
+        (Path(tmp) / _INFO_FILE).write_text(info.to_json())
+        os.replace(tmp_model, folder / _MODEL_FILE)
+        os.replace(Path(tmp) / _INFO_FILE, folder / _INFO_FILE)
+    return folder
+
+
+def load_model(path: str | os.PathLike | None = None):
+    """Load a model saved by :func:`save_model`; ``None`` loads the shipped pretrained lite model.
+
+    Parameters
+    ----------
+    path : str, os.PathLike or None
+        A folder holding ``model.keras`` and ``model.json`` (or the ``.keras`` file inside it).
+
+    Returns
+    -------
+    keras.Model
+        Counts in, density out; its :class:`ModelInfo` is attached as ``model.frcnet_info``.
+    """
+    folder = PRETRAINED_DIR if path is None else Path(path)
+    if folder.suffix == ".keras":
+        folder = folder.parent
+    model_file, info_file = folder / _MODEL_FILE, folder / _INFO_FILE
+    for f in (model_file, info_file):
+        if not f.is_file():
+            raise FileNotFoundError(f"no {f.name} in {str(folder)!r}: expected a folder written by save_model")
+    tf()
+    import keras  # noqa: PLC0415
+
+    model = keras.models.load_model(model_file, compile=False)
+    model.frcnet_info = ModelInfo(**json.loads(info_file.read_text()))
+    return model
+
+
+def copy_model(src: str | os.PathLike | None, dst: str | os.PathLike) -> Path:
+    """Copy a saved model folder (``None``: the shipped one) to ``dst`` (e.g. ``run/model``)."""
+    folder = PRETRAINED_DIR if src is None else Path(src)
+    dst = Path(dst)
+    dst.mkdir(parents=True, exist_ok=True)
+    for f in folder.iterdir():
+        if f.is_file():
+            shutil.copy2(f, dst / f.name)
+    return dst
+
+
+def _info_of(model) -> ModelInfo:
+    info = getattr(model, "frcnet_info", None)
+    if info is None:
+        raise ValueError("model has no frcnet_info: load it with frcnet_lite.model.load_model(path)")
+    return info
+
+
+def predict_image(model, sparse_histogram: np.ndarray, batch_size: int = 4) -> np.ndarray:
+    """Predict the dense image from raw sparse-histogram counts.
+
+    Images whose sides are not multiples of ``2**depth`` are reflect-padded and cropped back.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model from :func:`load_model` (counts in, density out).
+    sparse_histogram : numpy.ndarray
+        Counts per pixel, ``(H, W)`` or ``(N, H, W)``, at the model's ``pixel_size_nm``.
+    batch_size : int
+        Images per forward pass.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 density in target units, the same shape as the input.
+    """
+    arr = np.asarray(sparse_histogram, dtype=np.float32)
+    if arr.ndim not in (2, 3):
+        raise ValueError(f"sparse_histogram must be (H, W) or (N, H, W), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)) or (arr.size and arr.min() < 0):
+        raise ValueError("sparse_histogram must hold finite, non-negative counts")
+    info = _info_of(model)
+    batch = arr[None] if arr.ndim == 2 else arr
+    n, h, w = batch.shape
+    step = 2**info.depth
+    ph, pw = (-h) % step, (-w) % step
+    if ph or pw:
+        mode = "reflect" if ph < h and pw < w else "constant"
+        batch = np.pad(batch, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2)), mode=mode)
+    outs = [np.asarray(model(batch[i:i + batch_size, ..., None], training=False))[..., 0]
+            for i in range(0, n, batch_size)]
+    out = np.concatenate(outs, axis=0)[:, ph // 2:ph // 2 + h, pw // 2:pw // 2 + w]
+    return out[0] if arr.ndim == 2 else out
+
+
+def model_info_dict(model) -> Mapping[str, Any]:
+    """Return the model's :class:`ModelInfo` as a plain dict (for printing)."""
+    return dict(_info_of(model).__dict__)

@@ -1,0 +1,223 @@
+"""The tf.data input pipeline: normalise, rotate by any angle, centre-crop, flip, batch, prefetch.
+
+As in the method, each training sample is a random window of ``rotate_size`` px (750 px for
+512 px patches: a little more than ``sqrt(2)`` times the patch, so no empty corners appear), rotated
+by a uniformly random angle with a TensorFlow op, then centre-cropped to ``patch_size`` and
+flipped at random. The sparse input is rotated with nearest-neighbour interpolation (it stays a
+histogram of counts), the dense target bilinearly.
+
+Every random choice of a sample is drawn from a *stateless* generator keyed by
+``(seed, epoch, sample index)``: the stream of epoch ``e`` is the same whether training ran
+through or was resumed at ``e``.
+
+Inputs are mapped to the generator's range as ``counts / input_scale * 2 - 1``; targets to
+``[0, 1]`` as ``clip(target / target_scale, 0, 1)`` (the loss space; see :mod:`frcnet_lite.losses`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._tf import tf
+
+__all__ = ["Normalisation", "fit_normalisation", "rotate_size_for", "augment_pair", "make_dataset",
+           "make_validation_arrays"]
+
+#: Rotated-window / kept-patch ratio of the method (750 px rotated, 512 px kept).
+ROTATE_RATIO = 750 / 512
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """Linear maps of raw counts and target densities to the generator's ranges.
+
+    Attributes
+    ----------
+    input_scale : float
+        Counts equal to ``input_scale`` map to +1 (0 counts to -1).
+    target_scale : float
+        Densities equal to ``target_scale`` map to 1 in the loss space ([0, 1]).
+    """
+
+    input_scale: float
+    target_scale: float
+
+    def inputs(self, counts: np.ndarray) -> np.ndarray:
+        """Map raw counts to the generator's input range."""
+        return (np.asarray(counts, np.float32) / self.input_scale * 2.0 - 1.0).astype(np.float32)
+
+    def targets(self, density: np.ndarray) -> np.ndarray:
+        """Map target densities to [0, 1]."""
+        return np.clip(np.asarray(density, np.float32) / self.target_scale, 0.0, 1.0).astype(np.float32)
+
+
+def fit_normalisation(inputs: np.ndarray, targets: np.ndarray, percentile: float = 99.9,
+                      headroom: float = 1.25) -> Normalisation:
+    """Fit the normalisation on training data.
+
+    ``input_scale`` is the ``percentile`` of the input counts (at least 1 count);
+    ``target_scale`` is ``headroom`` times the ``percentile`` of the targets, so that bright
+    structures are not squeezed into the flat end of ``tanh``.
+
+    Examples
+    --------
+    >>> x = np.zeros((2, 8, 8)); x[:, 4, 4] = 3
+    >>> fit_normalisation(x, x * 0.5).input_scale >= 1.0
+    True
+    """
+    inputs, targets = np.asarray(inputs), np.asarray(targets)
+    if inputs.size == 0 or targets.size == 0:
+        raise ValueError("cannot fit a normalisation on empty arrays")
+    in_scale = max(1.0, float(np.percentile(inputs, percentile)))
+    t = float(np.percentile(targets, percentile))
+    if not (np.isfinite(t) and t > 0):
+        t = float(targets.max())
+    if not (np.isfinite(t) and t > 0):
+        raise ValueError("targets are all zero (or not finite): cannot fit a target scale")
+    return Normalisation(input_scale=in_scale, target_scale=headroom * t)
+
+
+def rotate_size_for(patch_size: int, ratio: float = ROTATE_RATIO) -> int:
+    """Side of the window to rotate so that its centre ``patch_size`` crop has no empty corners.
+
+    Examples
+    --------
+    >>> rotate_size_for(512), rotate_size_for(128)
+    (750, 188)
+    """
+    if ratio < math.sqrt(2):
+        raise ValueError(f"ratio must be >= sqrt(2) so rotated corners stay inside, got {ratio}")
+    size = int(math.ceil(patch_size * ratio))
+    return size + (size - patch_size) % 2  # keep the crop exactly centred
+
+
+def _rotation_matrix(angle, size: int):
+    """Projective transform (8 numbers) rotating a ``size`` x ``size`` image about its centre."""
+    t = tf()
+    c, s = t.cos(angle), t.sin(angle)
+    centre = (size - 1) / 2.0
+    # output pixel (x, y) samples the input at R^-1 (x - c) + c
+    a0, a1, b0, b1 = c, -s, s, c
+    a2 = centre - a0 * centre - a1 * centre
+    b2 = centre - b0 * centre - b1 * centre
+    return t.stack([a0, a1, a2, b0, b1, b2, 0.0, 0.0])[None]
+
+
+def _rotate(image, angle, interpolation: str):
+    t = tf()
+    size = int(image.shape[0])
+    return t.raw_ops.ImageProjectiveTransformV3(
+        images=image[None], transforms=_rotation_matrix(angle, size), output_shape=t.constant([size, size]),
+        fill_value=0.0, interpolation=interpolation, fill_mode="CONSTANT")[0]
+
+
+def augment_pair(x, y, patch_size: int, seed, rotate: bool = True, flip: bool = True):
+    """Randomly crop, rotate (any angle), centre-crop and flip one ``(H, W, 1)`` pair.
+
+    ``seed`` is a shape-(2,) int tensor for the stateless random ops.
+    """
+    t = tf()
+    seeds = t.random.experimental.stateless_split(seed, 5)
+    win = rotate_size_for(patch_size) if rotate else patch_size
+    both = t.concat([x, y], axis=-1)
+    h, w = t.shape(both)[0], t.shape(both)[1]
+    oy = t.random.stateless_uniform([], seeds[0], 0, h - win + 1, dtype=t.int32)
+    ox = t.random.stateless_uniform([], seeds[1], 0, w - win + 1, dtype=t.int32)
+    both = both[oy:oy + win, ox:ox + win]
+    both = t.ensure_shape(both, [win, win, 2])
+    if rotate:
+        angle = t.random.stateless_uniform([], seeds[2], 0.0, 2 * math.pi)
+        xr = _rotate(both[..., :1], angle, "NEAREST")
+        yr = _rotate(both[..., 1:], angle, "BILINEAR")
+        m = (win - patch_size) // 2
+        both = t.concat([xr, yr], axis=-1)[m:m + patch_size, m:m + patch_size]
+    if flip:
+        both = t.image.stateless_random_flip_left_right(both, seeds[3])
+        both = t.image.stateless_random_flip_up_down(both, seeds[4])
+    return both[..., :1], both[..., 1:]
+
+
+def _check_pairs(inputs: np.ndarray, targets: np.ndarray) -> None:
+    if inputs.ndim != 3 or inputs.shape != targets.shape:
+        raise ValueError(f"inputs and targets must both be (N, H, W) of one shape, got {inputs.shape} "
+                         f"and {targets.shape}")
+
+
+def make_dataset(inputs: np.ndarray, targets: np.ndarray, norm: Normalisation, patch_size: int,
+                 batch_size: int, steps: int, seed: int = 0, epoch: int = 0, rotate: bool = True,
+                 flip: bool = True):
+    """Build the training stream of one epoch: ``steps`` batches of augmented patches.
+
+    Parameters
+    ----------
+    inputs, targets : numpy.ndarray
+        ``(N, H, W)`` raw sparse counts and dense targets (``PairSet.inputs`` / ``.targets``).
+    norm : Normalisation
+        Maps both to the generator's ranges.
+    patch_size : int
+        Side of the patches fed to the network.
+    batch_size, steps : int
+        Batches of ``batch_size`` patches, ``steps`` of them.
+    seed, epoch : int
+        Order and augmentation are a function of ``(seed, epoch)`` only.
+    rotate, flip : bool
+        Augmentations (rotation needs images of at least ``rotate_size_for(patch_size)`` px).
+
+    Returns
+    -------
+    tf.data.Dataset
+        Yields ``(x, y)``: ``(batch, patch, patch, 1)`` float32, ``x`` in the generator's input
+        range, ``y`` in [0, 1].
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> counts = rng.poisson(0.2, (3, 40, 40)).astype("float32")
+    >>> ds = make_dataset(counts, counts, Normalisation(2.0, 2.0), patch_size=16, batch_size=2, steps=2)
+    >>> [tuple(x.shape) for x, y in ds]
+    [(2, 16, 16, 1), (2, 16, 16, 1)]
+    """
+    t = tf()
+    inputs, targets = np.asarray(inputs, np.float32), np.asarray(targets, np.float32)
+    _check_pairs(inputs, targets)
+    win = rotate_size_for(patch_size) if rotate else patch_size
+    if min(inputs.shape[1:]) < win:
+        raise ValueError(f"images of {inputs.shape[1]} x {inputs.shape[2]} px are too small for {patch_size} px "
+                         f"patches{' with rotation' if rotate else ''}: need at least {win} px per side")
+    n_samples = steps * batch_size
+    rng = np.random.default_rng([seed, epoch])
+    order = np.concatenate([rng.permutation(len(inputs)) for _ in range(-(-n_samples // len(inputs)))])[:n_samples]
+    x_all = t.constant(norm.inputs(inputs)[..., None])
+    y_all = t.constant(norm.targets(targets)[..., None])
+    sample_seeds = np.stack([np.full(n_samples, seed * 100003 + epoch, np.int64), np.arange(n_samples)], axis=1)
+
+    @t.autograph.experimental.do_not_convert
+    def load(i, s):
+        return augment_pair(x_all[i], y_all[i], patch_size, s, rotate=rotate, flip=flip)
+
+    ds = t.data.Dataset.from_tensor_slices((order.astype(np.int32), sample_seeds))
+    ds = ds.map(load, num_parallel_calls=t.data.AUTOTUNE, deterministic=True)
+    return ds.batch(batch_size, drop_remainder=True).prefetch(t.data.AUTOTUNE)
+
+
+def make_validation_arrays(inputs: np.ndarray, targets: np.ndarray, norm: Normalisation,
+                           size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Centre crops of ``size`` px of the validation pairs, normalised, shaped ``(N, size, size, 1)``.
+
+    Examples
+    --------
+    >>> x, y = make_validation_arrays(np.ones((2, 10, 12)), np.ones((2, 10, 12)), Normalisation(1.0, 2.0), 8)
+    >>> x.shape, float(y.max())
+    ((2, 8, 8, 1), 0.5)
+    """
+    inputs, targets = np.asarray(inputs, np.float32), np.asarray(targets, np.float32)
+    _check_pairs(inputs, targets)
+    h, w = inputs.shape[1:]
+    if min(h, w) < size:
+        raise ValueError(f"validation images of {h} x {w} px are smaller than the {size} px crop")
+    oy, ox = (h - size) // 2, (w - size) // 2
+    crop = np.s_[:, oy:oy + size, ox:ox + size]
+    return norm.inputs(inputs[crop])[..., None], norm.targets(targets[crop])[..., None]

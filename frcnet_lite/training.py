@@ -1,0 +1,417 @@
+"""Training loop: the same code on a laptop CPU, one GPU (mixed precision) or several GPUs.
+
+:func:`train` reads the training pairs (``run/data/pairs/<target_kind>/{train,val}.npz``), fits the
+normalisation, trains the generator with the weighted losses of :mod:`frcnet_lite.losses`, logs
+train/validation losses and metrics per epoch to ``history.csv``, checkpoints after every epoch
+(resume continues exactly where an interrupted run stopped: order and augmentation of epoch ``e``
+depend only on ``(seed, e)``), and finally saves the counts-to-density model with
+:func:`frcnet_lite.model.save_model`.
+
+Files in ``out_dir``: ``model.keras`` + ``model.json`` (the model), ``config.json`` (the
+:class:`TrainConfig`), ``history.csv`` (one row per epoch), ``checkpoint/`` (for resuming).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._tf import tf
+from .pipeline import Normalisation, fit_normalisation, make_dataset, make_validation_arrays
+
+__all__ = ["TrainConfig", "TrainResult", "train", "load_history", "read_config", "pick_strategy"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a training run depends on (saved as ``config.json`` next to the model).
+
+    The defaults are the method's (Berberich et al. 2021, pix2pix generator); :meth:`lite` gives
+    the small CPU-friendly variant the shipped model uses.
+
+    Attributes
+    ----------
+    pairs_dir : str
+        Folder with ``<target_kind>/{train,val}.npz`` (``run/data/pairs``).
+    target_kind : str
+        ``"anisotropic"`` (the method) or ``"gaussian"`` KDE targets.
+    out_dir : str
+        Where model, history and checkpoints go (``run/model``).
+    patch_size : int
+        Side of the training patches in px (512; rotated windows are 750 px).
+    depth, base_filters, max_filters : int
+        Generator size (8, 64, 512: the pix2pix U-Net).
+    dropout_blocks : int
+        Decoder blocks with dropout 0.5 (3).
+    batch_size : int
+        Patches per step (4).
+    steps_per_epoch, epochs : int
+        Training length (200 x 100).
+    learning_rate, beta_1 : float
+        Adam parameters (2e-4 and 0.5, as pix2pix).
+    loss_weights : dict
+        Weights of ``ms_ssim``, ``frc``, ``l1``, ``mse`` (MS-SSIM + FRC + 0.1 L1).
+    frc_cutoff : float
+        Highest spatial frequency (fraction of Nyquist... as in :func:`frcnet_lite.frc_tf.frc_loss`).
+    rotate, flip : bool
+        Augmentations.
+    seed : int
+        Seeds weights, dropout, data order and augmentation.
+    mixed_precision : str
+        ``"auto"`` (float16 compute on a GPU, float32 on a CPU), ``"on"`` or ``"off"``.
+    val_size : int
+        Side of the centre crop of each validation pair (0: ``patch_size``).
+    """
+
+    pairs_dir: str = "run/data/pairs"
+    target_kind: str = "anisotropic"
+    out_dir: str = "run/model"
+    patch_size: int = 512
+    depth: int = 8
+    base_filters: int = 64
+    max_filters: int = 512
+    dropout_blocks: int = 3
+    batch_size: int = 4
+    steps_per_epoch: int = 200
+    epochs: int = 100
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    loss_weights: dict = field(default_factory=lambda: {"ms_ssim": 1.0, "frc": 1.0, "l1": 0.1})
+    frc_cutoff: float = 0.2
+    rotate: bool = True
+    flip: bool = True
+    seed: int = 0
+    mixed_precision: str = "auto"
+    val_size: int = 0
+
+    def __post_init__(self) -> None:
+        from .losses import LOSSES  # noqa: PLC0415
+        from .model import check_input_size  # noqa: PLC0415
+
+        check_input_size(self.patch_size, self.depth)
+        if self.val_size:
+            check_input_size(self.val_size, self.depth)
+        for name in ("batch_size", "steps_per_epoch", "epochs", "base_filters"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+        unknown = sorted(set(self.loss_weights) - set(LOSSES))
+        if unknown:
+            raise ValueError(f"unknown loss name(s) {unknown} in loss_weights: expected some of {sorted(LOSSES)}")
+        if self.mixed_precision not in ("auto", "on", "off"):
+            raise ValueError(f"mixed_precision must be 'auto', 'on' or 'off', got {self.mixed_precision!r}")
+        if self.target_kind not in ("gaussian", "anisotropic"):
+            raise ValueError(f"target_kind must be 'gaussian' or 'anisotropic', got {self.target_kind!r}")
+
+    @classmethod
+    def lite(cls, **changes: Any) -> TrainConfig:
+        """The CPU-friendly "lite" configuration (the shipped model's architecture).
+
+        Examples
+        --------
+        >>> TrainConfig.lite().depth, TrainConfig.lite(epochs=2).epochs
+        (6, 2)
+        """
+        base = dict(patch_size=128, depth=6, base_filters=16, max_filters=128, batch_size=8,
+                    steps_per_epoch=100, epochs=30)
+        base.update(changes)
+        return cls(**base)
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        """Return a copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """The configuration as a JSON-friendly dict."""
+        return dataclasses.asdict(self)
+
+    def __str__(self) -> str:
+        width = max(len(f.name) for f in dataclasses.fields(self))
+        rows = [f"  {f.name:<{width}} = {getattr(self, f.name)!r}" for f in dataclasses.fields(self)]
+        return "TrainConfig(\n" + "\n".join(rows) + "\n)"
+
+
+def read_config(path: str | os.PathLike) -> TrainConfig:
+    """Read a :class:`TrainConfig` from a YAML or JSON file (unknown keys are an error)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file {str(path)!r} does not exist")
+    text = path.read_text()
+    if path.suffix in (".yml", ".yaml"):
+        import yaml  # noqa: PLC0415
+
+        data = yaml.safe_load(text) or {}
+    else:
+        data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"{str(path)!r} must hold a mapping of TrainConfig fields, got {type(data).__name__}")
+    preset = data.pop("preset", "method")
+    if preset not in ("method", "lite"):
+        raise ValueError(f"preset in {str(path)!r} must be 'method' or 'lite', got {preset!r}")
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"unknown key(s) {unknown} in {str(path)!r}: expected some of {sorted(known)}")
+    return TrainConfig.lite(**data) if preset == "lite" else TrainConfig(**data)
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns: the counts-to-density ``model``, the per-epoch ``history``
+    (list of dicts, the rows of ``history.csv``), the ``out_dir`` and the ``normalisation``."""
+
+    model: Any
+    history: list
+    out_dir: Path
+    normalisation: Normalisation
+
+
+def pick_strategy():
+    """``MirroredStrategy`` on several GPUs, otherwise the default (one device) strategy."""
+    t = tf()
+    gpus = t.config.list_logical_devices("GPU")
+    return t.distribute.MirroredStrategy() if len(gpus) > 1 else t.distribute.get_strategy()
+
+
+def _use_mixed_precision(setting: str) -> bool:
+    if setting == "auto":
+        return bool(tf().config.list_logical_devices("GPU"))
+    return setting == "on"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _write_history(path: Path, rows: list) -> None:
+    if not rows:
+        return
+    keys = list(rows[0])
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=keys)
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(tmp, path)
+
+
+def load_history(path: str | os.PathLike) -> list:
+    """Read ``history.csv`` (a file or the folder holding it) as a list of dicts of floats."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "history.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"no training history at {str(path)!r}")
+    with path.open() as fh:
+        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def _load_split(config: TrainConfig, split: str):
+    from .pairs import load_pairs  # noqa: PLC0415
+
+    path = Path(config.pairs_dir) / config.target_kind / f"{split}.npz"
+    if not path.is_file():
+        raise FileNotFoundError(f"training pairs {str(path)!r} not found: run notebook 01 (gaussian) / 02 "
+                                "(anisotropic) or frcnet-lite simulate first")
+    return load_pairs(path)
+
+
+def _save_checkpoint(folder: Path, model, optimizer, state: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = {f"m{i}": np.asarray(v) for i, v in enumerate(model.variables)}
+    arrays.update({f"o{i}": np.asarray(v) for i, v in enumerate(optimizer.variables)})
+    tmp = folder / ".state.npz.tmp"
+    with tmp.open("wb") as fh:
+        np.savez(fh, **arrays)
+    os.replace(tmp, folder / "state.npz")
+    _write_atomic(folder / "state.json", json.dumps(state, indent=2))
+
+
+def _restore_checkpoint(folder: Path, model, optimizer) -> dict | None:
+    if not (folder / "state.json").is_file() or not (folder / "state.npz").is_file():
+        return None
+    state = json.loads((folder / "state.json").read_text())
+    with np.load(folder / "state.npz") as data:
+        for i, v in enumerate(model.variables):
+            v.assign(data[f"m{i}"])
+        for i, v in enumerate(optimizer.variables):
+            v.assign(data[f"o{i}"])
+    return state
+
+
+def _psnr_db(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    mse = float(np.mean((y_true - y_pred) ** 2))
+    return float("inf") if mse == 0 else 10 * math.log10(1.0 / mse)
+
+
+def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | os.PathLike | None = None,
+          resume: bool = True, on_epoch_end: Callable[[dict], None] | None = None,
+          progress: bool | None = None, stop_after_epochs: int | None = None) -> TrainResult:
+    """Train the generator; log, checkpoint and save the model (see the module docstring).
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The run's configuration.
+    train_pairs, val_pairs : PairSet-like, optional
+        Objects with ``inputs`` and ``targets`` ``(N, H, W)`` arrays (and ``pixel_size_nm``);
+        default: read from ``config.pairs_dir``.
+    out_dir : path, optional
+        Output folder (default ``config.out_dir``).
+    resume : bool
+        Continue from ``out_dir/checkpoint`` if it exists (with the same configuration).
+    on_epoch_end : callable, optional
+        Called with each epoch's history row (e.g. to update a live plot).
+    progress : bool or None
+        tqdm progress bar; ``None`` shows it only on a terminal / notebook.
+    stop_after_epochs : int, optional
+        Stop (after checkpointing) once this many epochs ran in *this* call: simulates an
+        interruption (tests) or splits a long run into sessions.
+
+    Returns
+    -------
+    TrainResult
+    """
+    from tqdm.auto import tqdm  # noqa: PLC0415
+
+    from .losses import combined_loss  # noqa: PLC0415
+    from .model import ModelInfo, build_generator, save_model, wrap_for_counts  # noqa: PLC0415
+
+    t = tf()
+    import keras  # noqa: PLC0415
+
+    out = Path(out_dir if out_dir is not None else config.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    train_pairs = train_pairs if train_pairs is not None else _load_split(config, "train")
+    val_pairs = val_pairs if val_pairs is not None else _load_split(config, "val")
+    pixel_size_nm = float(getattr(train_pairs, "pixel_size_nm", 5.0))
+    norm = fit_normalisation(train_pairs.inputs, train_pairs.targets)
+    val_size = config.val_size or config.patch_size
+    xv, yv = make_validation_arrays(val_pairs.inputs, val_pairs.targets, norm, val_size)
+
+    ckpt_dir = out / "checkpoint"
+    saved_cfg = out / "config.json"
+    if resume and saved_cfg.is_file() and (ckpt_dir / "state.json").is_file():
+        old = json.loads(saved_cfg.read_text())
+        new = json.loads(json.dumps(config.to_dict()))
+        old.pop("epochs", None), new.pop("epochs", None)  # a run may be extended
+        if old != new:
+            raise ValueError(f"{str(out)!r} holds a checkpoint of a different configuration: use another out_dir "
+                             "or resume=False to start over")
+    _write_atomic(saved_cfg, json.dumps(config.to_dict(), indent=2))
+
+    keras.utils.set_random_seed(config.seed)
+    mixed = _use_mixed_precision(config.mixed_precision)
+    old_policy = keras.mixed_precision.global_policy()
+    strategy = pick_strategy()
+    with strategy.scope():
+        keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
+        try:
+            gen = build_generator(None, config.depth, config.base_filters, config.max_filters,
+                                  dropout_blocks=config.dropout_blocks)
+        finally:
+            keras.mixed_precision.set_global_policy(old_policy)
+        optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
+        if mixed:
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        optimizer.build(gen.trainable_variables)
+    loss_fn = combined_loss(config.loss_weights, frc_cutoff=config.frc_cutoff)
+    replicas = strategy.num_replicas_in_sync
+
+    def step(x, y):
+        with t.GradientTape() as tape:
+            pred = (t.cast(gen(x, training=True), t.float32) + 1.0) / 2.0
+            total, parts = loss_fn(y, pred)
+            scaled = optimizer.scale_loss(total / replicas) if mixed else total / replicas
+        grads = tape.gradient(scaled, gen.trainable_variables)
+        optimizer.apply_gradients(zip(grads, gen.trainable_variables))
+        return total, parts
+
+    @t.function(jit_compile=False, autograph=False)
+    def train_step(x, y):
+        total, parts = strategy.run(step, args=(x, y))
+        mean = t.distribute.ReduceOp.MEAN
+        return strategy.reduce(mean, total, axis=None), {k: strategy.reduce(mean, v, axis=None)
+                                                          for k, v in parts.items()}
+
+    eval_fn = combined_loss({k: 1.0 for k in ("ms_ssim", "frc", "l1", "mse")}, frc_cutoff=config.frc_cutoff)
+
+    @t.function(jit_compile=False, autograph=False)
+    def eval_step(x, y):
+        pred = (t.cast(gen(x, training=False), t.float32) + 1.0) / 2.0
+        return pred, eval_fn(y, pred)[1]
+
+    history: list = []
+    start_epoch = 0
+    state = _restore_checkpoint(ckpt_dir, gen, optimizer) if resume else None
+    if state is not None:
+        start_epoch, history = int(state["epoch"]), list(state["history"])
+
+    ran = 0
+    for epoch in range(start_epoch, config.epochs):
+        if stop_after_epochs is not None and ran >= stop_after_epochs:
+            break
+        t0 = time.perf_counter()
+        ds = make_dataset(train_pairs.inputs, train_pairs.targets, norm, config.patch_size, config.batch_size,
+                          config.steps_per_epoch, seed=config.seed, epoch=epoch, rotate=config.rotate,
+                          flip=config.flip)
+        ds = strategy.experimental_distribute_dataset(ds) if replicas > 1 else ds
+        sums: dict = {}
+        bar = tqdm(ds, total=config.steps_per_epoch, desc=f"epoch {epoch + 1}/{config.epochs}",
+                   disable=None if progress is None else not progress, leave=False)
+        for x, y in bar:
+            total, parts = train_step(x, y)
+            for k, v in {"loss": total, **parts}.items():
+                sums[k] = sums.get(k, 0.0) + float(v)
+            bar.set_postfix(loss=f"{float(total):.4f}")
+        bar.close()
+        train_time = time.perf_counter() - t0
+        row = {"epoch": epoch + 1}
+        row.update({f"train_{k}": v / config.steps_per_epoch for k, v in sums.items()})
+        row.update(_validate(eval_step, xv, yv, loss_fn.weights, config.batch_size))
+        row["seconds"] = train_time
+        history.append(row)
+        _write_history(out / "history.csv", history)
+        _save_checkpoint(ckpt_dir, gen, optimizer, {"epoch": epoch + 1, "history": history})
+        ran += 1
+        if on_epoch_end is not None:
+            on_epoch_end(row)
+
+    model = wrap_for_counts(gen, norm.input_scale, norm.target_scale)
+    if len(history) == config.epochs:
+        info = ModelInfo(input_scale=norm.input_scale, target_scale=norm.target_scale, pixel_size_nm=pixel_size_nm,
+                         depth=config.depth, target_kind=config.target_kind, train_config=config.to_dict(),
+                         metrics={k: v for k, v in history[-1].items() if k.startswith("val_")})
+        save_model(model, out, info)
+        model.frcnet_info = info
+    return TrainResult(model=model, history=history, out_dir=out, normalisation=norm)
+
+
+def _validate(eval_step, xv: np.ndarray, yv: np.ndarray, weights: Mapping[str, float], batch_size: int) -> dict:
+    sums: dict = {}
+    psnr, n = 0.0, 0
+    for i in range(0, len(xv), batch_size):
+        pred, parts = eval_step(xv[i:i + batch_size], yv[i:i + batch_size])
+        k = len(xv[i:i + batch_size])
+        for name, v in parts.items():
+            sums[name] = sums.get(name, 0.0) + float(v) * k
+        pred = np.asarray(pred)
+        psnr += sum(_psnr_db(yv[i + j], pred[j]) for j in range(k))
+        n += k
+    parts = {name: v / n for name, v in sums.items()}
+    row = {"val_loss": sum(w * parts[name] for name, w in weights.items())}
+    row.update({f"val_{name}": v for name, v in parts.items()})
+    row["val_ms_ssim_index"] = 1.0 - parts["ms_ssim"]
+    row["val_psnr_db"] = psnr / n
+    return row
