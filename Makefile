@@ -78,7 +78,11 @@ notebooks: $(EXECUTED)
 
 # ------------------------------------------------------------------ book ----
 # The book is built from the executed notebooks (execute_notebooks: off, no second execution).
-book/_build/html/index.html: $(EXECUTED) $(BOOK_SRC) $(PKG_SRC) scripts/prepare_book.py
+# Widget JavaScript comes from the npm registry into book/_static/vendor (served by the book, so
+# widget pages work offline); the API pages are generated from the package by autosummary.
+BOOK_TOOLS := scripts/prepare_book.py scripts/vendor_widget_js.py book/_templates/autosummary/module.rst
+book/_build/html/index.html: $(EXECUTED) $(BOOK_SRC) $(PKG_SRC) $(BOOK_TOOLS)
+	$(PY) scripts/vendor_widget_js.py --out book/_static/vendor --cache $(BUILD)/npm
 	$(PY) scripts/prepare_book.py --executed $(EXEC) --out book/notebooks --config book/_config.yml
 	$(VENV)/bin/jupyter-book build book --warningiserror --nitpick --keep-going --quiet
 	@touch $@
@@ -96,10 +100,11 @@ nbval: $(EXECUTED)
 	$(PY) -m pytest -p no:cacheprovider -o addopts="" -o testpaths="" --nbval-lax \
 	    --nbval-cell-timeout=900 $(EXECUTED)
 
+# headless Chromium (Debian's package, installed when missing) opens every page of the built book;
+# screenshots land in $(BUILD)/screenshots
 browser: book-html
-	@if ls tests/test_book_browser.py >/dev/null 2>&1; then \
-	    MPLBACKEND=Agg $(PY) -m pytest tests/test_book_browser.py -m browser -o addopts="-ra"; \
-	else echo "no browser test yet"; fi
+	scripts/ensure_chromium.sh >/dev/null
+	MPLBACKEND=Agg $(PY) -m pytest tests/test_book_browser.py -m browser -o addopts="-ra" -p no:cacheprovider
 
 test: $(STAMP)
 	@start=$$(date +%s); \
