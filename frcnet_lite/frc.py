@@ -58,6 +58,7 @@ __all__ = [
     "frc_resolution",
     "frc_vs_fraction",
     "save_table_csv",
+    "plot_frc",
 ]
 
 #: The fixed 1/7 threshold of Nieuwenhuizen et al. (2013).
@@ -684,3 +685,78 @@ def _fmt(value: Any) -> str:
     if isinstance(value, (np.integer,)):
         return str(int(value))
     return str(value)
+
+
+# ------------------------------------------------------------------------ plots --
+def plot_frc(
+    curve: FRCCurve | FRCResolution,
+    ax: Any = None,
+    label: str | None = None,
+    thresholds: bool = True,
+    crossing: float | None = None,
+    resolution_axis: bool = True,
+):
+    """Plot an FRC curve against spatial frequency, with the 1/7 and half-bit thresholds.
+
+    Parameters
+    ----------
+    curve : FRCCurve or FRCResolution
+        A curve, or a resolution result (its mean curve is drawn, its crossing marked).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure).
+    label : str, optional
+        Legend label of the curve.
+    thresholds : bool
+        Draw the 1/7 line and the half-bit curve.
+    crossing : float, optional
+        A crossing frequency (1/nm) to mark with a vertical line.
+    resolution_axis : bool
+        Add a top axis labelled in resolution (nm, = 1 / frequency).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> img = np.random.default_rng(0).poisson(2.0, (32, 32)).astype(float)
+    >>> ax = plot_frc(compute_frc(img, img, 5.0), label="same image")
+    >>> ax.get_xlabel()
+    'spatial frequency (1/nm)'
+    """
+    import matplotlib.pyplot as plt
+
+    if isinstance(curve, FRCResolution):
+        if crossing is None and np.isfinite(curve.resolution_nm):
+            crossing = 1.0 / curve.resolution_nm
+        curve = curve.mean_curve()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.8))
+    ax.plot(curve.frequency_per_nm[1:], curve.frc[1:], lw=1.5, label=label)
+    if thresholds:
+        ax.axhline(FRC_THRESHOLD_1_7, color="0.3", ls="--", lw=1, label="1/7 threshold")
+        ax.plot(curve.frequency_per_nm[1:], half_bit_threshold(curve.n_pixels)[1:], color="0.5", ls=":", lw=1,
+                label="half-bit threshold")
+    if crossing is not None and np.isfinite(crossing):
+        ax.axvline(crossing, color="C3", lw=1, alpha=0.7)
+        ax.annotate(f"{1 / crossing:.1f} nm", (crossing, 0.9), xytext=(4, 0), textcoords="offset points",
+                    color="C3", fontsize=9)
+    ax.set_xlabel("spatial frequency (1/nm)")
+    ax.set_ylabel("FRC")
+    ax.set_ylim(-0.2, 1.05)
+    ax.set_xlim(0, curve.frequency_per_nm[-1])
+    if resolution_axis and not getattr(ax, "_frc_resolution_axis", False):
+        top = ax.secondary_xaxis("top", functions=(_inverse, _inverse))
+        ax._frc_resolution_axis = True
+        ticks = [t for t in (100, 50, 30, 20, 15, 10, 5, 3, 2) if 1 / t <= curve.frequency_per_nm[-1]]
+        top.set_xticks(ticks, [str(t) for t in ticks])  # in the top axis' own unit, nm
+        top.set_xlabel("resolution (nm)")
+    if label is not None or thresholds:
+        ax.legend(fontsize=8, loc="upper right")
+    return ax
+
+
+def _inverse(x: Any) -> Any:
+    return 1.0 / np.maximum(np.asarray(x, dtype=float), 1e-12)

@@ -244,3 +244,59 @@ def test_save_table_csv_is_atomic(tmp_path):
         frc.save_table_csv({"a": [1, Boom()]}, out)
     assert out.read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]
+
+
+# ----------------------------------------------------------------------------- CLI --
+def _points_table(seed=0, n_points=300, per_point=20, fov=2000.0):
+    from frcnet_lite.localizations import LocalizationTable
+
+    rng = np.random.default_rng(seed)
+    xy = np.repeat(rng.uniform(0, fov, (n_points, 2)), per_point, axis=0) + rng.normal(0, 12, (n_points * per_point, 2))
+    return LocalizationTable({"x_nm": xy[:, 0], "y_nm": xy[:, 1], "frame": np.arange(len(xy))})
+
+
+def test_cli_prints_resolution_json_and_plot(tmp_path, monkeypatch, capsys):
+    import json
+
+    import frcnet_lite.io
+    from frcnet_lite.cli import main
+
+    table = _points_table()
+    monkeypatch.setattr(frcnet_lite.io, "read_localizations", lambda path, **kw: table, raising=False)
+    fake = tmp_path / "locs.csv"
+    fake.write_text("placeholder")
+    plot = tmp_path / "out" / "frc.png"
+    assert main(["frc", str(fake), "--json", "--plot", str(plot), "--repeats", "3"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    expected = frc.frc_resolution(table, 5.0, n_repeats=3, rng=0)
+    assert summary["resolution_nm"] == pytest.approx(expected.resolution_nm)
+    assert summary["n_localizations"] == len(table) and summary["n_repeats"] == 3
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    assert main(["frc", str(fake), "--threshold", "half-bit", "--split", "time"]) == 0
+    text = capsys.readouterr().out
+    assert "half-bit" in text and " nm" in text and "1/nm" in text
+
+
+def test_cli_reports_missing_file_and_bad_values(tmp_path, monkeypatch, capsys):
+    import frcnet_lite.io
+    from frcnet_lite.cli import main
+
+    assert main(["frc", str(tmp_path / "nope.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    monkeypatch.setattr(frcnet_lite.io, "read_localizations", lambda path, **kw: _points_table(), raising=False)
+    fake = tmp_path / "locs.csv"
+    fake.write_text("placeholder")
+    assert main(["frc", str(fake), "--pixel-size-nm", "-1"]) == 2
+    assert "pixel_size_nm" in capsys.readouterr().err
+
+
+def test_cli_reads_a_real_localization_file(tmp_path, capsys):
+    io = pytest.importorskip("frcnet_lite.io")
+    if not hasattr(io, "write_localizations"):
+        pytest.skip("frcnet_lite.io.write_localizations not available yet")
+    from frcnet_lite.cli import main
+
+    path = tmp_path / "locs.csv"
+    io.write_localizations(_points_table(), path)
+    assert main(["frc", str(path), "--repeats", "2"]) == 0
+    assert "FRC resolution" in capsys.readouterr().out
