@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 
 from .localizations import LocalizationTable
-from .rendering import render_histogram
+from .rendering import data_fov_nm, render_histogram
 from .simulate import Simulation, load_simulation, render_truth, save_simulation
 from .subsets import random_subset, time_window_subset
 
@@ -303,7 +303,7 @@ def build_pairs(
     with_truth = all(isinstance(f, Simulation) for _, f in items)
     for (fid, f), ss in tqdm(list(zip(items, rngs)), desc="fields", disable=progress is False if progress is not None else None):
         locs, sim = _field_parts(f)
-        fov = sim.fov_nm if sim is not None else locs.bounds_nm()
+        fov = sim.fov_nm if sim is not None else data_fov_nm(locs, pixel_size_nm)
         full = render_histogram(locs, pixel_size_nm, fov)
         target = make_target(full, target_kind, pixel_size_nm, **dict(params))
         org = patch_origins(full.shape, patch_px, stride_px)
@@ -363,7 +363,7 @@ def retarget_pairs(
     targets = np.empty_like(pairs.targets)
     for fid in dict.fromkeys(ids):
         locs, sim = _field_parts(fields[fid])
-        fov = sim.fov_nm if sim is not None else locs.bounds_nm()
+        fov = sim.fov_nm if sim is not None else data_fov_nm(locs, pairs.pixel_size_nm)
         full = render_histogram(locs, pairs.pixel_size_nm, fov)
         target = make_target(full, target_kind, pairs.pixel_size_nm, **dict(target_params))
         sel = np.flatnonzero(np.asarray(ids) == fid)

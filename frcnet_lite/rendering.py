@@ -21,7 +21,7 @@ from scipy import ndimage
 
 from .localizations import LocalizationTable
 
-__all__ = ["image_shape", "render_histogram", "render_gaussian", "remove_isolated", "remove_sparse_pixels"]
+__all__ = ["data_fov_nm", "image_shape", "render_histogram", "render_gaussian", "remove_isolated", "remove_sparse_pixels"]
 
 FovNm = tuple[float, float, float, float]
 
@@ -35,14 +35,30 @@ def _xy(locs: Any) -> tuple[np.ndarray, np.ndarray]:
     return arr[:, 0], arr[:, 1]
 
 
-def _fov(locs: Any, fov_nm: FovNm | None) -> FovNm:
+def data_fov_nm(locs: Any, pixel_size_nm: float) -> FovNm:
+    """The field of view of a table or (n, 2) array: ``meta.fov_nm`` if set, else the data's bounding box
+    rounded up to whole pixels (so that the largest coordinate falls inside the last pixel).
+
+    Examples
+    --------
+    >>> data_fov_nm(np.array([[1.0, 1.0], [6.0, 2.0]]), 5.0)
+    (1.0, 1.0, 11.0, 6.0)
+    """
+    if isinstance(locs, LocalizationTable) and locs.meta.fov_nm is not None:
+        return locs.meta.fov_nm
+    px = _check_pixel_size(pixel_size_nm)
+    x, y = _xy(locs)
+    if x.size == 0:
+        raise ValueError("cannot infer the field of view of zero localizations: pass fov_nm")
+    x0, y0 = float(x.min()), float(y.min())
+    w = math.floor((float(x.max()) - x0) / px) + 1
+    h = math.floor((float(y.max()) - y0) / px) + 1
+    return (x0, y0, x0 + w * px, y0 + h * px)
+
+
+def _fov(locs: Any, fov_nm: FovNm | None, pixel_size_nm: float) -> FovNm:
     if fov_nm is None:
-        if isinstance(locs, LocalizationTable):
-            return locs.bounds_nm()
-        x, y = _xy(locs)
-        if x.size == 0:
-            raise ValueError("cannot infer the field of view of zero localizations: pass fov_nm")
-        return (float(x.min()), float(y.min()), float(np.nextafter(x.max(), np.inf)), float(np.nextafter(y.max(), np.inf)))
+        return data_fov_nm(locs, pixel_size_nm)
     fov = tuple(float(v) for v in fov_nm)
     if len(fov) != 4 or not (fov[2] > fov[0] and fov[3] > fov[1]):
         raise ValueError(f"fov_nm must be (x0, y0, x1, y1) with x1 > x0 and y1 > y0, got {fov_nm!r}")
@@ -88,7 +104,7 @@ def render_histogram(
     pixel_size_nm : float
         Pixel size of the image in nm. Default 5 nm (the method's rendering pixel size).
     fov_nm : tuple (x0, y0, x1, y1), optional
-        Field of view in nm. Default: ``locs.meta.fov_nm``, else the bounding box of the data.
+        Field of view in nm. Default: :func:`data_fov_nm` (``locs.meta.fov_nm``, else the data's bounding box).
     weights : numpy.ndarray, optional
         One weight per localization (default: 1 each).
 
@@ -105,7 +121,7 @@ def render_histogram(
            [0., 1.]], dtype=float32)
     """
     px = _check_pixel_size(pixel_size_nm)
-    fov = _fov(locs, fov_nm)
+    fov = _fov(locs, fov_nm, px)
     h, w = image_shape(fov, px)
     x, y = _xy(locs)
     inv = 1.0 / px

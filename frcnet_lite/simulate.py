@@ -436,9 +436,9 @@ def render_truth(
     sim: Simulation,
     pixel_size_nm: float = 5.0,
     fov_nm: tuple[float, float, float, float] | None = None,
-    kind: Literal["fluorophores", "filaments"] = "fluorophores",
+    kind: Literal["density", "fluorophores", "filaments"] = "density",
 ) -> np.ndarray:
-    """Noise-free ground-truth density of a simulation, in expected localizations per pixel.
+    """Noise-free ground truth of a simulation, in expected localizations per pixel.
 
     Parameters
     ----------
@@ -448,11 +448,14 @@ def render_truth(
         Pixel size in nm. Default 5.
     fov_nm : tuple, optional
         Field of view (default: the simulation's), same grid as :func:`~frcnet_lite.rendering.render_histogram`.
-    kind : {"fluorophores", "filaments"}
-        ``"fluorophores"``: histogram of the true dye positions, each weighted by the mean number
-        of localizations per dye (the density a perfect, infinitely long acquisition converges
-        to, without localization error or background). ``"filaments"``: the centre lines
-        (1 nm sampling), with the same total per unit length: the structure itself.
+    kind : {"density", "fluorophores", "filaments"}
+        ``"density"`` (default): the expected histogram of an infinitely repeated acquisition
+        without background: every dye, weighted by the mean number of localizations per dye,
+        blurred by a Gaussian of the root-mean-square localization precision. This is what a
+        dense reconstruction should converge to, and what evaluation compares against.
+        ``"fluorophores"``: the same without the blur (the true dye positions).
+        ``"filaments"``: the centre lines (1 nm sampling) with the same total per unit length:
+        the structure itself.
 
     Returns
     -------
@@ -462,15 +465,25 @@ def render_truth(
     Examples
     --------
     >>> sim = simulate_two_filaments(200.0, length_nm=1000.0, seed=0)
-    >>> truth = render_truth(sim, pixel_size_nm=10.0)
+    >>> truth = render_truth(sim, pixel_size_nm=10.0, kind="fluorophores")
     >>> truth.shape, bool(truth[:, 50].sum() > 0), float(truth[:, 30].sum())
     ((100, 120), True, 0.0)
     """
+    from scipy import ndimage
+
     fov = fov_nm if fov_nm is not None else sim.fov_nm
     w = sim.signal_per_fluorophore
-    if kind == "fluorophores":
+    if kind in ("density", "fluorophores"):
         weights = np.full(len(sim.fluorophores_nm), w)
-        return render_histogram(sim.fluorophores_nm.reshape(-1, 2), pixel_size_nm, fov, weights=weights)
+        img = render_histogram(sim.fluorophores_nm.reshape(-1, 2), pixel_size_nm, fov, weights=weights)
+        if kind == "fluorophores":
+            return img
+        signal = sim.localizations["fluorophore_id"] >= 0
+        prec = sim.localizations["precision_nm"][signal].astype(np.float64)
+        sigma_nm = float(np.sqrt(np.mean(prec**2))) if prec.size else 0.0
+        if sigma_nm == 0:
+            return img
+        return ndimage.gaussian_filter(img, sigma_nm / pixel_size_nm, mode="constant").astype(np.float32)
     if kind == "filaments":
         pts = []
         for f in sim.filaments:
@@ -484,7 +497,7 @@ def render_truth(
         cfg = sim.config
         dyes_per_nm = cfg.epitopes_per_nm * cfg.labelling_efficiency * cfg.dyes_per_antibody
         return render_histogram(xy, pixel_size_nm, fov, weights=np.full(len(xy), w * dyes_per_nm))
-    raise ValueError(f"kind must be 'fluorophores' or 'filaments', got {kind!r}")
+    raise ValueError(f"kind must be 'density', 'fluorophores' or 'filaments', got {kind!r}")
 
 
 # ---------------------------------------------------------------------------- storage
