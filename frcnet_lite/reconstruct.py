@@ -37,6 +37,7 @@ __all__ = [
     "write_float_tiff",
     "read_image_with_pixel_size",
     "IMAGE_SUFFIXES",
+    "read_counts",
     "load_sparse_input",
     "model_predict_fn",
     "model_pixel_size_nm",
@@ -344,6 +345,52 @@ def read_image_with_pixel_size(path: str | os.PathLike) -> tuple[np.ndarray, flo
     return img.astype(np.float32), px
 
 
+def read_counts(path: str | os.PathLike, model_pixel_size_nm: float, pixel_size_nm: float | None = None) -> tuple[np.ndarray, float]:
+    """Read localization counts from a file, at the file's own pixel size.
+
+    Localization files are rendered directly at ``model_pixel_size_nm``; images keep their pixels.
+
+    Returns
+    -------
+    tuple
+        ``(counts float32, pixel_size_nm of those counts)``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        For an image without a known pixel size, negative pixel values, or a file that is neither.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"input file not found: {path}")
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        img, file_px = read_image_with_pixel_size(path)
+        px = pixel_size_nm if pixel_size_nm is not None else file_px
+        if px is None:
+            raise ValueError(
+                f"{path.name} is an image without a calibrated pixel size: pass its pixel size in nm "
+                "(--pixel-size-nm in the command line)"
+            )
+        if not (px > 0 and math.isfinite(px)):
+            raise ValueError(f"pixel size must be a positive number of nm, got {px!r}")
+        if np.any(img < 0):
+            raise ValueError(f"{path.name} has negative pixel values; expected localization counts (>= 0)")
+        return img, float(px)
+    from . import io, rendering  # noqa: PLC0415
+
+    try:
+        locs = io.read_localizations(path)
+    except (ValueError, KeyError, OSError, UnicodeDecodeError) as exc:
+        raise ValueError(
+            f"{path} is neither an image ({', '.join(IMAGE_SUFFIXES)}) nor a localization file that "
+            f"frcnet_lite.io.read_localizations understands: {exc}"
+        ) from exc
+    hist = rendering.render_histogram(locs, pixel_size_nm=model_pixel_size_nm)
+    return np.asarray(hist, dtype=np.float32), float(model_pixel_size_nm)
+
+
 def load_sparse_input(
     path: str | os.PathLike,
     model_pixel_size_nm: float,
@@ -361,36 +408,15 @@ def load_sparse_input(
     pixel_size_nm : float, optional
         Pixel size of an input *image*; required unless the TIFF states a calibrated pixel size.
         For localization files it is ignored (they are rendered at the model's pixel size).
+        Images at another pixel size are resampled with :func:`rescale_counts`.
 
     Raises
     ------
     ValueError
         For an image without a known pixel size, or a file that is neither.
     """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"input file not found: {path}")
-    if path.suffix.lower() in IMAGE_SUFFIXES:
-        img, file_px = read_image_with_pixel_size(path)
-        px = pixel_size_nm if pixel_size_nm is not None else file_px
-        if px is None:
-            raise ValueError(
-                f"{path.name} is an image without a calibrated pixel size: pass its pixel size in nm "
-                "(--pixel-size-nm in the command line)"
-            )
-        if np.any(img < 0):
-            raise ValueError(f"{path.name} has negative pixel values; expected localization counts (>= 0)")
-        return rescale_counts(img, px, model_pixel_size_nm)
-    from . import io, rendering  # noqa: PLC0415
-
-    try:
-        locs = io.read_localizations(path)
-    except (ValueError, KeyError, OSError, UnicodeDecodeError) as exc:
-        raise ValueError(
-            f"{path} is neither an image ({', '.join(IMAGE_SUFFIXES)}) nor a localization file that "
-            f"frcnet_lite.io.read_localizations understands: {exc}"
-        ) from exc
-    return np.asarray(rendering.render_histogram(locs, pixel_size_nm=model_pixel_size_nm), dtype=np.float32)
+    counts, px = read_counts(path, model_pixel_size_nm, pixel_size_nm)
+    return rescale_counts(counts, px, model_pixel_size_nm)
 
 
 def model_predict_fn(model) -> PredictFn:
@@ -458,7 +484,8 @@ def reconstruct_file(
     if model is None or isinstance(model, (str, os.PathLike)):
         model = model_mod.load_model(model)
     px = model_pixel_size_nm(model)
-    sparse = load_sparse_input(input_path, px, pixel_size_nm)
+    counts, counts_px = read_counts(input_path, px, pixel_size_nm)
+    sparse = rescale_counts(counts, counts_px, px)
     _check_image(sparse, config)
     predict = model_predict_fn(model)
     recon = predict_tiled(sparse, predict, config, progress=progress)
@@ -467,9 +494,11 @@ def reconstruct_file(
     if trust_map_path is not None:
         from . import trust  # noqa: PLC0415
 
-        trust_img = trust.trust_map(
-            sparse, lambda im: predict_tiled(im, predict, config, progress=progress), rng=np.random.default_rng(seed)
-        ).trust
+        def reconstruct_half(half: np.ndarray) -> np.ndarray:
+            # split at the file's own pixels (whole counts), then resample like the full input
+            return predict_tiled(rescale_counts(half, counts_px, px), predict, config, progress=progress)
+
+        trust_img = trust.trust_map(counts, reconstruct_half, rng=np.random.default_rng(seed)).trust
     write_float_tiff(output_path, recon, px)
     if trust_img is not None:
         write_float_tiff(trust_map_path, np.nan_to_num(trust_img, nan=0.0), px)
