@@ -1,0 +1,139 @@
+"""The U-Net: shapes for several depths / sizes, clear errors, parameter count against an
+independent count, the counts->density wrapper, and save / load in a fresh process."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("tensorflow")
+
+from frcnet_lite import model as M  # noqa: E402
+
+
+@pytest.mark.parametrize("depth, size", [(2, 8), (3, 64), (4, 48), (5, 96), (6, 128)])
+def test_output_shape_matches_input(depth, size):
+    g = M.build_generator(size, depth=depth, base_filters=4, max_filters=16)
+    assert g.output_shape == (None, size, size, 1)
+    y = g(np.zeros((2, size, size, 1), "float32"))
+    assert y.shape == (2, size, size, 1) and np.all(np.abs(y.numpy()) <= 1)
+
+
+def test_flexible_model_takes_any_allowed_size():
+    g = M.build_generator(None, depth=3, base_filters=4, max_filters=8)
+    for h, w in [(16, 16), (24, 40)]:
+        assert g(np.zeros((1, h, w, 1), "float32")).shape == (1, h, w, 1)
+
+
+@pytest.mark.parametrize("size, depth", [(100, 6), (32, 6), (0, 2), (513, 8)])
+def test_sizes_the_depth_does_not_allow_are_explained(size, depth):
+    with pytest.raises(ValueError, match=rf"input size {size} px .* multiple of 2\*\*{depth} = {2 ** depth}"):
+        M.build_generator(size, depth=depth, base_filters=4, max_filters=8)
+
+
+def _reference_param_count(depth, base, top, dropout_blocks=3):
+    """Independent count from the architecture's definition (4x4 kernels, 1 channel in/out)."""
+    f = [min(base * 2**i, top) for i in range(depth)]
+    n, c_in = 0, 1
+    for i, c in enumerate(f):  # encoder: conv (bias only on the first), BN (4 per channel) after the first
+        n += 16 * c_in * c + (c if i == 0 else 4 * c)
+        c_in = c
+    for i in range(depth - 2, -1, -1):  # decoder: transposed conv without bias, BN, concat with skip i
+        n += 16 * c_in * f[i] + 4 * f[i]
+        c_in = 2 * f[i]
+    return n + 16 * c_in * 1 + 1  # output transposed conv with bias
+
+
+@pytest.mark.parametrize("depth, base, top", [(3, 4, 8), (6, 16, 128)])
+def test_parameter_count_matches_the_architecture(depth, base, top):
+    g = M.build_generator(None, depth=depth, base_filters=base, max_filters=top)
+    assert g.count_params() == _reference_param_count(depth, base, top)
+
+
+def test_method_network_is_the_pix2pix_unet():
+    g = M.build_generator(512, depth=8, base_filters=64, max_filters=512)
+    convs = [layer for layer in g.layers if layer.name.startswith("down") and layer.name.endswith("_conv")]
+    assert [c.filters for c in convs] == [64, 128, 256, 512, 512, 512, 512, 512]
+    assert sum("dropout" in layer.name for layer in g.layers) == 3
+    assert g.count_params() == _reference_param_count(8, 64, 512)
+
+
+def _zero_output_model(input_scale=3.0, target_scale=8.0):
+    g = M.build_generator(None, depth=2, base_filters=2, max_filters=4)
+    out = g.get_layer("out_conv")
+    out.set_weights([np.zeros_like(w) for w in out.get_weights()])
+    m = M.wrap_for_counts(g, input_scale, target_scale)
+    m.frcnet_info = M.ModelInfo(input_scale=input_scale, target_scale=target_scale, depth=2)
+    return m
+
+
+def test_predict_image_returns_target_units_and_input_shape():
+    """tanh(0) = 0 maps to target_scale / 2 everywhere: an analytic check of the output mapping."""
+    m = _zero_output_model(target_scale=8.0)
+    counts = np.random.default_rng(0).poisson(0.5, (3, 13, 18)).astype("float32")
+    out = M.predict_image(m, counts)
+    assert out.shape == counts.shape and out.dtype == np.float32
+    np.testing.assert_allclose(out, 4.0, atol=1e-6)
+    assert M.predict_image(m, counts[0]).shape == (13, 18)
+
+
+def test_input_mapping_is_counts_over_scale():
+    m = _zero_output_model(input_scale=3.0)
+    layer = m.get_layer("counts_to_unit")
+    np.testing.assert_allclose(layer(np.array([0.0, 1.5, 3.0], "float32")).numpy(), [-1.0, 0.0, 1.0], atol=1e-6)
+
+
+@pytest.mark.parametrize("bad, match", [(np.zeros((2, 2, 2, 2)), "shape"), (-np.ones((8, 8)), "non-negative"),
+                                        (np.full((8, 8), np.nan), "finite")])
+def test_predict_image_rejects_bad_input(bad, match):
+    with pytest.raises(ValueError, match=match):
+        M.predict_image(_zero_output_model(), bad)
+
+
+def test_saved_model_loads_in_a_fresh_process_and_predicts_the_same(tmp_path):
+    g = M.build_generator(None, depth=3, base_filters=4, max_filters=8)
+    m = M.wrap_for_counts(g, 2.0, 5.0)
+    info = M.ModelInfo(input_scale=2.0, target_scale=5.0, pixel_size_nm=5.0, depth=3, target_kind="gaussian")
+    M.save_model(m, tmp_path / "m", info)
+    m.frcnet_info = info
+    counts = np.random.default_rng(1).poisson(1.0, (2, 24, 24)).astype("float32")
+    np.save(tmp_path / "counts.npy", counts)
+    expected = M.predict_image(m, counts)
+    code = (
+        "import numpy as np, sys; from frcnet_lite.model import load_model, predict_image;"
+        f"m = load_model(r'{tmp_path / 'm'}'); c = np.load(r'{tmp_path / 'counts.npy'}');"
+        f"np.save(r'{tmp_path / 'out.npy'}', predict_image(m, c)); print(m.frcnet_info.target_kind)"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip().endswith("gaussian")
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, rtol=1e-5, atol=1e-6)
+    assert json.loads((tmp_path / "m" / "model.json").read_text())["input_scale"] == 2.0
+
+
+def test_plain_keras_loads_it_without_custom_objects(tmp_path):
+    import keras
+
+    g = M.build_generator(None, depth=2, base_filters=2, max_filters=2)
+    M.save_model(M.wrap_for_counts(g, 1.0, 1.0), tmp_path, M.ModelInfo(input_scale=1.0, target_scale=1.0, depth=2))
+    assert keras.models.load_model(tmp_path / "model.keras").name == "frcnet_lite"
+
+
+def test_load_model_explains_missing_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="model.keras"):
+        M.load_model(tmp_path)
+
+
+def test_shipped_model_loads_and_reconstructs_a_filament():
+    if not (M.PRETRAINED_DIR / "model.keras").is_file():
+        pytest.skip("no shipped model in this checkout yet")
+    m = M.load_model()
+    info = m.frcnet_info
+    assert info.pixel_size_nm == 5.0 and info.input_scale > 0 and info.target_scale > 0
+    counts = np.zeros((64, 64), "float32")
+    counts[32, 8:56:3] = 1  # a sparse horizontal line of localizations
+    out = M.predict_image(m, counts)
+    assert out.shape == (64, 64) and np.all(np.isfinite(out))
+    assert out[30:35, 16:48].mean() > 3 * out[:10].mean()  # density concentrates on the line
