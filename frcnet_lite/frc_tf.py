@@ -37,6 +37,17 @@ from ._tf import tf as _tf
 
 __all__ = ["ring_gather", "frc_rings_tf", "area_frc_tf", "per_image_frc_loss", "frc_loss", "make_frc_loss"]
 
+def _no_autograph(fn):
+    """Mark ``fn`` so that AutoGraph calls it as is inside ``tf.function``.
+
+    Same effect as ``tf.autograph.experimental.do_not_convert`` (which sets this attribute), but
+    without importing TensorFlow when this module is imported. Nothing here has tensor-dependent
+    Python control flow, and converting would only make AutoGraph warn about :func:`_tf`.
+    """
+    fn.autograph_info__ = {}
+    return fn
+
+
 #: Default relative epsilon of the FRC denominators (see the module docstring).
 DEFAULT_EPS: float = 1e-6
 
@@ -79,6 +90,7 @@ def ring_gather(shape: tuple[int, int], cutoff: float) -> tuple[np.ndarray, np.n
     return flat_index, ring_id, weights[flat_index].astype(np.float64), last
 
 
+@_no_autograph
 def _images(y: Any, name: str):
     """(B, H, W, 1) or (B, H, W) tensor -> (B, H, W) float32/float64 tensor with a static H, W."""
     tf = _tf()
@@ -96,6 +108,7 @@ def _images(y: Any, name: str):
     return y
 
 
+@_no_autograph
 def frc_rings_tf(y_true: Any, y_pred: Any, cutoff: float = 1.0, eps: float = DEFAULT_EPS):
     """Batched, differentiable FRC of rings ``1 .. R`` (``R`` from ``cutoff``, see the module docstring).
 
@@ -150,6 +163,7 @@ def frc_rings_tf(y_true: Any, y_pred: Any, cutoff: float = 1.0, eps: float = DEF
     return tf.transpose(frc)
 
 
+@_no_autograph
 def area_frc_tf(y_true: Any, y_pred: Any, cutoff: float = 0.2, eps: float = DEFAULT_EPS):
     """Per-image area-FRC: mean FRC over rings ``1 .. R`` (twin of :func:`frcnet_lite.frc.area_frc`).
 
@@ -167,11 +181,13 @@ def area_frc_tf(y_true: Any, y_pred: Any, cutoff: float = 0.2, eps: float = DEFA
     return _tf().reduce_mean(frc_rings_tf(y_true, y_pred, cutoff, eps), axis=1)
 
 
+@_no_autograph
 def per_image_frc_loss(y_true: Any, y_pred: Any, cutoff: float = 0.2, eps: float = DEFAULT_EPS):
     """``1 - area-FRC`` per image, shape ``(batch,)`` (for ``tf.nn.compute_average_loss``)."""
     return 1.0 - area_frc_tf(y_true, y_pred, cutoff, eps)
 
 
+@_no_autograph
 def frc_loss(y_true: Any, y_pred: Any, cutoff: float = 0.2, eps: float = DEFAULT_EPS):
     """Area-FRC loss of Berberich et al. (2021): ``1 - area-FRC``, averaged over the batch.
 
@@ -204,6 +220,7 @@ def frc_loss(y_true: Any, y_pred: Any, cutoff: float = 0.2, eps: float = DEFAULT
     return _tf().reduce_mean(per_image_frc_loss(y_true, y_pred, cutoff, eps))
 
 
+@_no_autograph
 def make_frc_loss(cutoff: float = 0.2, eps: float = DEFAULT_EPS):
     """An FRC loss function with a fixed cut-off, named ``frc_loss_<cutoff>`` for Keras logs.
 
@@ -214,6 +231,7 @@ def make_frc_loss(cutoff: float = 0.2, eps: float = DEFAULT_EPS):
     """
     _frc.cutoff_ring((2, 2), cutoff)  # validates the cutoff now, not at the first batch
 
+    @_no_autograph
     def loss(y_true, y_pred):
         return frc_loss(y_true, y_pred, cutoff=cutoff, eps=eps)
 

@@ -147,3 +147,16 @@ def test_bad_input_is_reported():
         frc_tf.frc_loss(y, np.zeros((2, 16, 8, 1), np.float32))
     with pytest.raises(ValueError, match="eps"):
         frc_tf.frc_loss(y, y, eps=-1.0)
+
+
+def test_tracing_in_tf_function_does_not_make_autograph_warn(caplog):
+    rng = np.random.default_rng(9)
+    a, b = _pair(rng, (16, 16))
+
+    @tf.function
+    def outer(x, y):  # as a training step would call it, through another function
+        return frc_tf.make_frc_loss(0.5)(x, y) + frc_tf.frc_loss(x, y)
+
+    with caplog.at_level("WARNING"):
+        outer(tf.constant(a), tf.constant(b))
+    assert not [r for r in caplog.records if "AutoGraph" in r.getMessage()]
