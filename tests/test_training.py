@@ -1,0 +1,94 @@
+"""Training loop: the loss goes down, interrupted + resumed == uninterrupted, files, config."""
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+pytest.importorskip("tensorflow")
+
+from frcnet_lite import training as T  # noqa: E402
+
+
+def _pairs(n=4, size=48, seed=0):
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
+    truth = np.zeros((n, size, size), "float32")
+    for img in truth:  # a few bright lines
+        for _ in range(3):
+            r = rng.integers(4, size - 4)
+            img[r, :] += 1.0 if rng.random() < 0.5 else 0.0
+            img[:, r] += 1.0
+    sparse = rng.poisson(0.8 * truth).astype("float32")
+    target = np.stack([ndimage.gaussian_filter(t, 1.0) for t in truth]).astype("float32")
+    return SimpleNamespace(inputs=sparse, targets=target, truths=truth, pixel_size_nm=5.0)
+
+
+def _config(**kw):
+    base = dict(target_kind="gaussian", patch_size=16, depth=2, base_filters=4, max_filters=8, batch_size=4,
+                steps_per_epoch=6, epochs=3, loss_weights={"l1": 1.0, "ms_ssim": 0.5, "frc": 0.5}, seed=1,
+                learning_rate=2e-3, val_size=32)
+    base.update(kw)
+    return T.TrainConfig(**base)
+
+
+def test_a_few_steps_lower_the_loss(tmp_path):
+    p = _pairs()
+    res = T.train(_config(epochs=4), p, p, out_dir=tmp_path, progress=False)
+    losses = [r["train_loss"] for r in res.history]
+    assert losses[-1] < 0.8 * losses[0]
+    assert res.history[-1]["val_loss"] < res.history[0]["val_loss"]
+
+
+def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path):
+    p = _pairs()
+    cfg = _config()
+    full = T.train(cfg, p, p, out_dir=tmp_path / "full", progress=False)
+    part = T.train(cfg, p, p, out_dir=tmp_path / "resumed", progress=False, stop_after_epochs=1)
+    assert len(part.history) == 1 and not (tmp_path / "resumed" / "model.keras").exists()
+    resumed = T.train(cfg, p, p, out_dir=tmp_path / "resumed", progress=False)
+    assert [r["epoch"] for r in resumed.history] == [1, 2, 3]
+    for a, b in zip(full.model.get_weights(), resumed.model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose([r["train_loss"] for r in full.history],
+                               [r["train_loss"] for r in resumed.history], rtol=1e-4)
+
+
+def test_run_folder_contents(tmp_path):
+    p = _pairs()
+    rows = []
+    T.train(_config(epochs=2), p, p, out_dir=tmp_path, progress=False, on_epoch_end=rows.append)
+    assert {"model.keras", "model.json", "config.json", "history.csv"} <= {f.name for f in tmp_path.iterdir()}
+    hist = T.load_history(tmp_path)
+    assert [r["epoch"] for r in hist] == [1.0, 2.0] and len(rows) == 2
+    assert {"train_loss", "val_loss", "val_frc", "val_ms_ssim_index", "val_psnr_db"} <= set(hist[0])
+    info = json.loads((tmp_path / "model.json").read_text())
+    assert info["train_config"]["depth"] == 2 and info["pixel_size_nm"] == 5.0
+
+
+def test_resuming_with_another_configuration_is_refused(tmp_path):
+    p = _pairs()
+    T.train(_config(epochs=1), p, p, out_dir=tmp_path, progress=False)
+    with pytest.raises(ValueError, match="different configuration"):
+        T.train(_config(epochs=1, learning_rate=1e-3), p, p, out_dir=tmp_path, progress=False)
+
+
+@pytest.mark.parametrize("change, match", [({"patch_size": 30}, "multiple of"), ({"loss_weights": {"ssim": 1}},
+                                           "unknown loss"), ({"mixed_precision": "yes"}, "mixed_precision"),
+                                           ({"target_kind": "adaptive"}, "target_kind"), ({"epochs": 0}, "epochs")])
+def test_bad_configs_are_explained(change, match):
+    with pytest.raises(ValueError, match=match):
+        _config(**change)
+
+
+def test_config_file_round_trip(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("preset: lite\nepochs: 3\ntarget_kind: gaussian\n")
+    cfg = T.read_config(f)
+    assert cfg == T.TrainConfig.lite(epochs=3, target_kind="gaussian")
+    assert "epochs" in str(cfg)
+    f.write_text("epoch: 3\n")
+    with pytest.raises(ValueError, match="unknown key"):
+        T.read_config(f)
