@@ -142,7 +142,7 @@ def _spread_2d(img, cov, r, out, y0):  # pragma: no cover - runs compiled
     for parity in range(2):
         for j in prange((n_stripes - parity + 1) // 2):
             s = 2 * j + parity
-            buf = np.empty((k, k), np.float32)
+            buf = np.empty((k, k), np.float64)
             for row in range(s * stripe, min(s * stripe + stripe, n_rows)):
                 y = y0 + row
                 y_lo = max(-r, -y)
@@ -156,16 +156,31 @@ def _spread_2d(img, cov, r, out, y0):  # pragma: no cover - runs compiled
                     syx = np.float64(cov[1, row, x])
                     sxx = np.float64(cov[2, row, x])
                     det = syy * sxx - syx * syx
-                    a = np.float32(0.5 * sxx / det)
-                    b = np.float32(-syx / det)
-                    c = np.float32(0.5 * syy / det)
-                    for dy in range(r + 1):  # the kernel is point-symmetric: compute half of it
-                        fy = np.float32(dy)
-                        qy = a * fy * fy
-                        by = b * fy
-                        for dx in range(-r, r + 1):
-                            fx = np.float32(dx)
-                            w = np.float32(math.exp(-(qy + (by + c * fx) * fx)))
+                    a = 0.5 * sxx / det
+                    b = -syx / det
+                    c = 0.5 * syy / det
+                    # Half the kernel (it is point-symmetric), row by row. Along a row the weight is
+                    # Gaussian in dx: one exp at the row's peak, then ratios that shrink by exp(-2c)
+                    # per step outwards (all <= 1: no overflow, underflow to 0 is harmless).
+                    shrink = math.exp(-2.0 * c)
+                    for dy in range(r + 1):
+                        by = b * dy
+                        peak = min(max(int(round(-by / (2.0 * c))), -r), r)
+                        w0 = math.exp(-(a * dy * dy + (by + c * peak) * peak))
+                        buf[r + dy, r + peak] = w0
+                        buf[r - dy, r - peak] = w0
+                        w = w0
+                        g = math.exp(-(by + c * (2 * peak + 1)))
+                        for dx in range(peak + 1, r + 1):
+                            w *= g
+                            g *= shrink
+                            buf[r + dy, r + dx] = w
+                            buf[r - dy, r - dx] = w
+                        w = w0
+                        g = math.exp(by + c * (2 * peak - 1))
+                        for dx in range(peak - 1, -r - 1, -1):
+                            w *= g
+                            g *= shrink
                             buf[r + dy, r + dx] = w
                             buf[r - dy, r - dx] = w
                     x_lo = max(-r, -x)
