@@ -734,15 +734,17 @@ def plot_frc(
         curve = curve.mean_curve()
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.8))
-    ax.plot(curve.frequency_per_nm[1:], curve.frc[1:], lw=1.5, label=label)
+    (line,) = ax.plot(curve.frequency_per_nm[1:], curve.frc[1:], lw=1.5, label=label)
     if thresholds:
         ax.axhline(FRC_THRESHOLD_1_7, color="0.3", ls="--", lw=1, label="1/7 threshold")
         ax.plot(curve.frequency_per_nm[1:], half_bit_threshold(curve.n_pixels)[1:], color="0.5", ls=":", lw=1,
                 label="half-bit threshold")
     if crossing is not None and np.isfinite(crossing):
-        ax.axvline(crossing, color="C3", lw=1, alpha=0.7)
-        ax.annotate(f"{1 / crossing:.1f} nm", (crossing, 0.9), xytext=(4, 0), textcoords="offset points",
-                    color="C3", fontsize=9)
+        n_marked = getattr(ax, "_frc_n_crossings", 0)  # stack the labels of several curves
+        ax._frc_n_crossings = n_marked + 1
+        ax.axvline(crossing, color=line.get_color(), lw=1, alpha=0.7)
+        ax.annotate(f"{1 / crossing:.1f} nm", (crossing, 0.9 - 0.12 * n_marked), xytext=(4, 0),
+                    textcoords="offset points", color=line.get_color(), fontsize=9)
     ax.set_xlabel("spatial frequency (1/nm)")
     ax.set_ylabel("FRC")
     ax.set_ylim(-0.2, 1.05)
