@@ -404,6 +404,7 @@ def _atomic_savez(path: Path, arrays: Mapping[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".npz", dir=path.parent, prefix=".tmp-")
     os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600 files
     try:
         np.savez_compressed(tmp, **arrays)
         os.replace(tmp, path)

@@ -524,6 +524,7 @@ def save_simulation(sim: Simulation, path: str | os.PathLike) -> Path:
     )
     fd, tmp = tempfile.mkstemp(suffix=".npz", dir=path.parent, prefix=".tmp-")
     os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600 files
     try:
         np.savez_compressed(tmp, **arrays)
         os.replace(tmp, path)
