@@ -186,3 +186,22 @@ def test_save_load_round_trip(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["f.npz"]
     with pytest.raises(FileNotFoundError):
         load_simulation(tmp_path / "missing.npz")
+
+
+def test_cli_simulate_writes_localizations_and_truth(tmp_path, capsys):
+    from frcnet_lite.cli import main
+    from frcnet_lite.io import read_image, read_localizations, read_tiff_pixel_size_nm
+
+    out = tmp_path / "sim.csv"
+    assert main(["simulate", str(out), "--field-size-nm", "2000", "--seed", "3", "--truth-pixel-size-nm", "10"]) == 0
+    locs = read_localizations(out)
+    ref = simulate_microtubules(field_size_nm=2000, seed=3)
+    np.testing.assert_allclose(locs.x_nm, ref.localizations.x_nm, rtol=1e-9)
+    truth = read_image(tmp_path / "sim_truth.tif")
+    assert truth.shape == (200, 200) and read_tiff_pixel_size_nm(tmp_path / "sim_truth.tif") == 10.0
+    assert load_simulation(tmp_path / "sim_simulation.npz").config.seed == 3
+    assert "localizations" in capsys.readouterr().out
+    assert main(["simulate", str(tmp_path / "x.txt")]) == 2
+    assert main(["simulate", str(tmp_path / "y.hdf5"), "--field-size-nm", "-5"]) == 2
+    assert "field_size_nm" in capsys.readouterr().err
+    assert not (tmp_path / "y.hdf5").exists()
