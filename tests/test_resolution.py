@@ -96,3 +96,14 @@ def test_experiment_on_the_simulator_resolves_far_filaments_not_close_ones():
     mean, sd, n = out.summary()["histogram"]
     assert mean == 250.0 and n == 2
     assert "histogram" in out.format()
+
+
+def test_known_centres_ignore_ripples_on_one_peak():
+    x = np.arange(200.0)
+    one = np.exp(-((x - 100) ** 2) / (2 * 8.0**2))
+    rippled = one * (1 + 0.25 * np.cos(2 * x))  # deep noise-like ripples on a single filament
+    assert res.is_resolved(rippled, "rayleigh")  # searching all peak pairs is fooled
+    assert not res.is_resolved(rippled, "rayleigh", centres_px=(90.0, 110.0))
+    two = np.exp(-((x - 80) ** 2) / (2 * 8.0**2)) + np.exp(-((x - 120) ** 2) / (2 * 8.0**2))
+    assert res.is_resolved(two, "rayleigh", centres_px=(80.0, 120.0))
+    assert res.peak_dip(two, centres_px=(80.0, 120.0))[0] == pytest.approx(res.peak_dip(two)[0])
