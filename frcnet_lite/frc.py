@@ -639,8 +639,9 @@ def frc_vs_fraction(
         rows["n_localizations"].append(len(sparse))
         rows["crossing_per_nm"].append(float(res.crossing_per_nm[0]))
         rows["resolution_nm"].append(res.resolution_nm)
+        _, against_full = frc_curve(image, full)  # one FFT pair for every cut-off
         for c in cutoffs:
-            rows[f"area_frc_{c:g}"].append(area_frc(image, full, c))
+            rows[f"area_frc_{c:g}"].append(float(np.mean(against_full[1 : cutoff_ring(full.shape, c) + 1])))
     return {k: np.asarray(v) for k, v in rows.items()}
 
 
