@@ -125,15 +125,19 @@ def render_histogram(
     h, w = image_shape(fov, px)
     x, y = _xy(locs)
     inv = 1.0 / px
-    # floor() before the cast so that coordinates just left of x0 do not truncate to pixel 0
-    col = np.floor((x - fov[0]) * inv)
-    row = np.floor((y - fov[1]) * inv)
-    keep = (col >= 0) & (col < w) & (row >= 0) & (row < h)
+    u = x - fov[0]
+    u *= inv
+    v = y - fov[1]
+    v *= inv
+    # compare as floats first (this also drops NaN), then truncate: for u >= 0 truncation is floor
+    keep = (u >= 0) & (u < w) & (v >= 0) & (v < h)
     if not keep.all():
-        col, row = col[keep], row[keep]
+        u, v = u[keep], v[keep]
         if weights is not None:
             weights = np.asarray(weights)[keep]
-    flat = row.astype(np.intp) * w + col.astype(np.intp)
+    flat = v.astype(np.intp)
+    flat *= w
+    flat += u.astype(np.intp)
     counts = np.bincount(flat, weights=weights, minlength=h * w)
     return counts.reshape(h, w).astype(np.float32)
 
