@@ -18,7 +18,9 @@ The local agreement of two non-negative images ``a`` and ``b`` at each pixel is
 with ``G *`` a Gaussian smoothing of width ``sigma_px``: 1 where both halves give the same local
 intensity, 0 where all the local intensity comes from one half only. Pixels whose local
 intensity is below ``min_signal`` times the image's 99th percentile are empty background where
-agreement means nothing: they are set to NaN.
+agreement means nothing: they are set to NaN. A constant offset (the median of each image by
+default) is subtracted first, so that a background level both halves share does not count as
+agreement.
 """
 
 from __future__ import annotations
@@ -68,7 +70,11 @@ def split_counts(counts: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarr
 
 
 def local_agreement(
-    a: np.ndarray, b: np.ndarray, sigma_px: float = 4.0, min_signal: float = 0.05
+    a: np.ndarray,
+    b: np.ndarray,
+    sigma_px: float = 4.0,
+    min_signal: float = 0.05,
+    background_percentile: float | None = 50.0,
 ) -> np.ndarray:
     """Local agreement ``1 - G*|a-b| / G*(a+b)`` of two non-negative images (NaN on empty background).
 
@@ -80,6 +86,10 @@ def local_agreement(
         Width of the Gaussian neighbourhood in pixels.
     min_signal : float
         Pixels whose smoothed ``a + b`` is below this fraction of its 99th percentile are NaN.
+    background_percentile : float or None
+        Subtract this percentile of each image (then clip at 0) first, so that a constant
+        background a network may add does not pass for agreement (default 50: the median, which
+        is background in sparse SMLM images). None: use the images as they are.
 
     Returns
     -------
@@ -95,10 +105,14 @@ def local_agreement(
     >>> float(np.nanmin(local_agreement(img, moved))) < 0.05
     True
     """
-    a = np.clip(np.asarray(a, dtype=np.float64), 0, None)
-    b = np.clip(np.asarray(b, dtype=np.float64), 0, None)
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape or a.ndim != 2:
         raise ValueError(f"local_agreement expects two 2D images of one shape, got {a.shape} and {b.shape}")
+    if background_percentile is not None:
+        a = a - np.percentile(a, background_percentile)
+        b = b - np.percentile(b, background_percentile)
+    a, b = np.clip(a, 0, None), np.clip(b, 0, None)
     if sigma_px <= 0:
         raise ValueError(f"sigma_px must be > 0, got {sigma_px!r}")
     diff = ndimage.gaussian_filter(np.abs(a - b), sigma_px, mode="constant")

@@ -57,3 +57,13 @@ def test_invented_structure_gets_low_trust():
     cols = [35 + int(2 * h.sum()) % 20 for h in trust.split_counts(counts, np.random.default_rng(2))]
     if cols[0] != cols[1]:
         assert np.nanmean(result.trust[:, cols[0]]) < 0.3
+
+
+def test_a_shared_constant_background_is_not_agreement():
+    img = np.zeros((40, 40))
+    img[5:35, 10] = 1.0
+    moved = np.roll(img, 15, axis=1)
+    offset = trust.local_agreement(img + 0.5, moved + 0.5, sigma_px=2)
+    assert np.nanmax(offset) < 0.05  # the 0.5 everywhere is removed before comparing
+    raw = trust.local_agreement(img + 0.5, moved + 0.5, sigma_px=2, background_percentile=None)
+    assert np.nanmedian(raw) > 0.9  # ... which without it would look like agreement
