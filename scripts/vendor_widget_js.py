@@ -1,4 +1,4 @@
-"""Serve the ipywidgets JavaScript from the book itself, so widget pages work offline.
+"""Serve the ipywidgets JavaScript (and MathJax) from the book itself, so the book works offline.
 
 myst-nb puts two ``<script>`` tags on every page that holds widget state: RequireJS and
 ``@jupyter-widgets/html-manager``'s ``embed-amd.js`` (which renders the widgets from the state
@@ -7,10 +7,17 @@ registry (``npm pack``, pinned versions, integrity checked by npm) and copies th
 licences, into ``book/_static/vendor/``; ``book/_config.yml`` (``nb_ipywidgets_js``) points
 the pages there.
 
+``widgets-config.js`` (written here) tells RequireJS where the bundle's modules live, so that
+their icon fonts load from the book too. Jupyter Book adds every ``.js`` file under ``_static``
+to every page; ``book/_ext/frcnet_book.py`` takes these back out, so only widget pages load them.
+
 ``embed-amd.js`` bundles ``@jupyter-widgets/base``, ``controls`` and ``output``, so the core
 widgets (sliders, images, boxes, ``Stack``) need nothing from a CDN; only third-party widget
 libraries would (the book does not use any). Its icon fonts are loaded relative to the script,
 so they are copied next to it.
+
+MathJax (``vendor/mathjax``, ``mathjax_path`` in ``_config.yml``) likewise: Sphinx would load it
+from a CDN on every page that shows or links to an equation.
 
 Usage: python scripts/vendor_widget_js.py [--out book/_static/vendor] [--cache build/npm]
 Re-running is cheap: nothing is fetched when the folder already holds these versions.
@@ -19,6 +26,7 @@ Re-running is cheap: nothing is fetched when the folder already holds these vers
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import subprocess
@@ -31,11 +39,33 @@ from pathlib import Path, PurePosixPath
 #: (it bundles ``@jupyter-widgets/controls`` 5.0.x, the JS side of ipywidgets 8.1).
 HTML_MANAGER = ("@jupyter-widgets/html-manager", "1.0.15")
 REQUIREJS = ("requirejs", "2.3.7")
+#: MathJax, which Sphinx otherwise loads from a CDN on every page with (or linking to) math
+MATHJAX = ("mathjax", "3.2.2")
+#: the parts of MathJax's es5 build a page can load: the combined component, its fonts, and the
+#: pieces it loads on demand (TeX extensions, the menu, accessibility); not the speech rule maps
+MATHJAX_PARTS = ("es5/tex-mml-chtml.js", "es5/output/chtml/fonts/woff-v2/", "es5/input/tex/extensions/",
+                 "es5/ui/", "es5/a11y/")
 
 #: file in ``--out`` recording what is there
 STAMP = "VERSIONS.json"
 
 FONT_SUFFIXES = (".woff", ".woff2", ".ttf", ".eot", ".svg")
+
+#: Loaded between require.js and embed-amd.js. The bundle's modules find their icon fonts
+#: relative to their RequireJS module URL, which defaults to the page's folder; these paths put
+#: every module next to the fonts in vendor/html-manager/.
+CONFIG_JS = """// frcnet-lite book: ipywidgets embed modules and their fonts come from the book itself
+(function () {
+  var dir = document.currentScript.src.replace(/[^/]*([?#].*)?$/, "") + "html-manager/";
+  window.__jupyter_widgets_assets_path__ = dir;
+  var paths = {};
+  ["base", "base7", "controls", "controls7", "output", "html-manager"].forEach(function (m) {
+    paths["@jupyter-widgets/" + m] = dir + m;
+  });
+  paths["@jupyter-widgets/html-manager/dist/libembed-amd"] = dir + "libembed-amd";
+  window.requirejs.config({paths: paths});
+})();
+"""
 
 
 def tarball_name(package: str, version: str) -> str:
@@ -116,13 +146,17 @@ def licence_text(tgz: Path) -> str:
 
 
 def vendor(out: Path, cache: Path) -> bool:
-    """Fill ``out`` with require.js, embed-amd.js, its fonts and licences. Returns True when it changed."""
-    wanted = {HTML_MANAGER[0]: HTML_MANAGER[1], REQUIREJS[0]: REQUIREJS[1]}
+    """Fill ``out`` with require.js, embed-amd.js and its fonts, MathJax, and their licences.
+
+    Returns True when it changed anything."""
+    wanted = dict([HTML_MANAGER, REQUIREJS, MATHJAX])
     stamp = out / STAMP
+    wanted["widgets-config.js"] = hashlib.sha256(CONFIG_JS.encode()).hexdigest()[:16]
     if stamp.exists() and json.loads(stamp.read_text()) == wanted and (out / "require.js").exists():
         return False
     hm = fetch(*HTML_MANAGER, cache)
     rq = fetch(*REQUIREJS, cache)
+    mj = fetch(*MATHJAX, cache)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".vendor-", dir=out.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; a web server must read it
@@ -134,6 +168,10 @@ def vendor(out: Path, cache: Path) -> bool:
         (tmp / "html-manager" / "LICENSE.txt").write_text(licence_text(hm), encoding="utf-8")
         extract(rq, {"require.js": tmp / "require.js"})
         (tmp / "requirejs-LICENSE.txt").write_text(licence_text(rq), encoding="utf-8")
+        mj_files = [f for part in MATHJAX_PARTS for f in package_files(mj, part, (".js", ".woff"))]
+        extract(mj, {f: tmp / "mathjax" / PurePosixPath(f).relative_to("es5") for f in mj_files})
+        (tmp / "mathjax" / "LICENSE.txt").write_text(licence_text(mj), encoding="utf-8")
+        (tmp / "widgets-config.js").write_text(CONFIG_JS, encoding="utf-8")
         (tmp / STAMP).write_text(json.dumps(wanted, indent=1) + "\n")
         if out.exists():
             shutil.rmtree(out)

@@ -5,7 +5,8 @@
   so the page always shows what the code says.
 * Pages that are generated from the code (the CLI page, the API index) are re-read on every
   build, so new subcommands and modules appear without a clean build.
-* The book's CSS (``_static/frcnet.css``).
+* No repeated ``<script>`` tags (a repeated ``const`` declaration is a JavaScript error).
+* The vendored widget JavaScript (``_static/vendor``) only on the pages that have widgets.
 """
 
 from __future__ import annotations
@@ -106,10 +107,36 @@ def add_module_list(app: Sphinx, config: Any) -> None:
     config.autosummary_context = context
 
 
+def widget_js_only_on_widget_pages(app: Sphinx, config: Any) -> None:
+    """Jupyter Book adds every ``.js`` file under ``_static`` to every page, including the
+    vendored widget JavaScript: take those out again (myst-nb adds them to widget pages)."""
+    config.html_js_files = [js for js in config.html_js_files
+                            if not str(js[0] if isinstance(js, tuple) else js).startswith("vendor/")]
+
+
+def dedupe_scripts(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    """Drop repeated ``<script>`` tags.
+
+    Sphinx 7.4 registers inline scripts added before the build (e.g. sphinx-thebe's
+    ``const THEBE_JS_URL = ...``) twice (filename ``None`` and ``''``); the second ``const``
+    declaration is a JavaScript SyntaxError on every page.
+    """
+    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    kept = []
+    for js in context.get("script_files", []):
+        attrs = getattr(js, "attributes", {})
+        key = (str(getattr(js, "filename", js) or ""), tuple(sorted((k, str(v)) for k, v in attrs.items())))
+        if key not in seen:
+            seen.add(key)
+            kept.append(js)
+    context["script_files"] = kept
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     keep_main_module_out()
     app.connect("config-inited", add_module_list)
+    app.connect("config-inited", widget_js_only_on_widget_pages)
+    app.connect("html-page-context", dedupe_scripts, priority=900)
     app.add_directive("frcnet-cli-help", CliHelp)
     app.connect("env-get-outdated", always_reread)
-    app.add_css_file("frcnet.css")
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
