@@ -178,9 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     keys = ["variant", "truth_psnr_db", "truth_ms_ssim", "truth_area_frc_0.2", "truth_area_frc_0.5",
             "target_ms_ssim", "target_area_frc_0.2"]
     print("\nfinal metrics on held-out patches (lstsq normalisation; truth = ground truth, target = own KDE target)")
-    print("  ".join(f"{k:>22}" for k in keys))
+    width = max(len(r["variant"]) for r in rows)
+    print(f"{'variant':<{width}}  " + "  ".join(f"{k:>20}" for k in keys[1:]))
     for r in rows:
-        print("  ".join(f"{r[k]:>22}" if isinstance(r[k], str) else f"{r[k]:>22.4f}" for k in keys))
+        print(f"{r['variant']:<{width}}  " + "  ".join(f"{r[k]:>20.4f}" for k in keys[1:]))
     flat = [{k: v for k, v in r.items() if k != "history"} for r in rows]
     with (out / ".loss_study.csv.tmp").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(flat[0]))
