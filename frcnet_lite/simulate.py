@@ -16,8 +16,9 @@ a few seconds):
    gives the hollow, ~50-60 nm wide filaments of immunostained dSTORM images.
 3. **Dyes and blinking.** Each antibody carries a Poisson number of dyes. Each dye switches on
    a geometric number of times (mean ``blinks_per_fluorophore``, the rest is bleaching) at
-   uniformly random times over the acquisition, and stays on a geometric number of frames (mean
-   ``on_frames_mean``): one localization per frame on.
+   random times over the acquisition (uniform, or at a rate decaying with
+   ``bleach_time_frames``), and stays on a geometric number of frames (mean ``on_frames_mean``):
+   one localization per frame on.
 4. **Localization.** Photons per frame are log-normal; events below ``min_photons`` are not
    detected; the localization precision follows Mortensen et al. (2010) for an EMCCD-free
    maximum-likelihood fit, ``sigma^2 = (s_a^2 / N) * (16/9 + 8 pi s_a^2 b^2 / (N a^2))`` with
@@ -91,6 +92,9 @@ class SimulationConfig:
         Mean number of consecutive frames a dye stays on per cycle (geometric, >= 1). Default 1.5.
     n_frames : int
         Number of camera frames. Default 20000.
+    bleach_time_frames : float or None
+        Time constant (frames) of the exponential decay of the blinking rate over the acquisition
+        (dyes bleach, so real dSTORM data thins out with time). None: a constant rate. Default None.
     photons_mean : float
         Mean photons per localization (log-normal). Default 1500.
     photons_log_sd : float
@@ -124,6 +128,7 @@ class SimulationConfig:
     blinks_per_fluorophore: float = 8.0
     on_frames_mean: float = 1.5
     n_frames: int = 20000
+    bleach_time_frames: float | None = None
     photons_mean: float = 1500.0
     photons_log_sd: float = 0.6
     min_photons: float = 250.0
@@ -153,6 +158,9 @@ class SimulationConfig:
         for name in ("blinks_per_fluorophore", "on_frames_mean"):
             if not getattr(self, name) >= 1:
                 raise ValueError(f"SimulationConfig.{name} must be >= 1, got {getattr(self, name)!r}")
+        if self.bleach_time_frames is not None and not (np.isfinite(self.bleach_time_frames) and self.bleach_time_frames > 0):
+            raise ValueError(f"SimulationConfig.bleach_time_frames must be a positive number or None, "
+                             f"got {self.bleach_time_frames!r}")
         if int(self.n_frames) < 1:
             raise ValueError(f"SimulationConfig.n_frames must be >= 1, got {self.n_frames!r}")
         if len(self.drift_nm) != 2:
@@ -292,6 +300,16 @@ def _label_filaments(
     return dyes + rng.normal(0.0, 2.0, dyes.shape)
 
 
+def _event_frames(cfg: SimulationConfig, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Start frames of switching events: uniform, or exponentially decaying (truncated to the acquisition)."""
+    if cfg.bleach_time_frames is None:
+        return rng.integers(0, cfg.n_frames, n)
+    tau = float(cfg.bleach_time_frames)
+    u = rng.random(n)
+    t = -tau * np.log1p(-u * (1.0 - np.exp(-cfg.n_frames / tau)))  # inverse CDF of the truncated exponential
+    return np.minimum(t.astype(np.int64), cfg.n_frames - 1)
+
+
 def _blink(
     fluorophores: np.ndarray, cfg: SimulationConfig, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -300,7 +318,7 @@ def _blink(
     n_cycles = rng.geometric(1.0 / cfg.blinks_per_fluorophore, m)
     fl = np.repeat(np.arange(m), n_cycles)
     duration = rng.geometric(1.0 / cfg.on_frames_mean, fl.size)
-    start = rng.integers(0, cfg.n_frames, fl.size)
+    start = _event_frames(cfg, rng, fl.size)
     # expand each on-period into consecutive frames
     ev = np.repeat(np.arange(fl.size), duration)
     offset = np.arange(ev.size) - np.repeat(np.cumsum(duration) - duration, duration)

@@ -205,3 +205,14 @@ def test_cli_simulate_writes_localizations_and_truth(tmp_path, capsys):
     assert main(["simulate", str(tmp_path / "y.hdf5"), "--field-size-nm", "-5"]) == 2
     assert "field_size_nm" in capsys.readouterr().err
     assert not (tmp_path / "y.hdf5").exists()
+
+
+def test_bleaching_makes_the_rate_decay():
+    n, tau = 10000, 4000.0
+    sim = simulate_microtubules(field_size_nm=4000, n_frames=n, bleach_time_frames=tau, background_per_um2=0, seed=8)
+    frames = sim.localizations.frame
+    # mean of an exponential truncated at n (the on-periods add ~0.25 frames on average)
+    expected = tau - n * np.exp(-n / tau) / (1 - np.exp(-n / tau))
+    assert frames.mean() == pytest.approx(expected, rel=0.03)
+    with pytest.raises(ValueError, match="bleach_time_frames"):
+        SimulationConfig(bleach_time_frames=0)
