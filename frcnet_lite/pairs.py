@@ -301,7 +301,7 @@ def build_pairs(
     rngs = np.random.SeedSequence(seed).spawn(len(items))
     inputs, targets, truths, ids, origins = [], [], [], [], []
     with_truth = all(isinstance(f, Simulation) for _, f in items)
-    for (fid, f), ss in tqdm(list(zip(items, rngs)), desc="fields", disable=progress is False if progress is not None else None):
+    for (fid, f), ss in tqdm(list(zip(items, rngs)), desc="fields", disable=None if progress is None else not progress):
         locs, sim = _field_parts(f)
         fov = sim.fov_nm if sim is not None else data_fov_nm(locs, pixel_size_nm)
         full = render_histogram(locs, pixel_size_nm, fov)
