@@ -29,7 +29,7 @@ import numpy as np
 from ._tf import tf
 from .pipeline import Normalisation, fit_normalisation, make_dataset, make_validation_arrays
 
-__all__ = ["TrainConfig", "TrainResult", "train", "make_train_step", "load_history", "read_config", "pick_strategy"]
+__all__ = ["TrainConfig", "TrainResult", "train", "make_train_step", "learning_rate_at", "load_history", "read_config", "pick_strategy"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,9 @@ class TrainConfig:
         Training length (200 x 100).
     learning_rate, beta_1 : float
         Adam parameters (2e-4 and 0.5, as pix2pix).
+    decay_epochs : int
+        The learning rate falls linearly to 0 over the last ``decay_epochs`` epochs, as in
+        pix2pix's second half (0: constant, the default).
     loss_weights : dict
         Weights of ``ms_ssim``, ``frc``, ``l1``, ``mse`` (MS-SSIM + FRC + 0.1 L1).
     frc_cutoff : float
@@ -86,6 +89,7 @@ class TrainConfig:
     epochs: int = 100
     learning_rate: float = 2e-4
     beta_1: float = 0.5
+    decay_epochs: int = 0
     loss_weights: dict = field(default_factory=lambda: {"ms_ssim": 1.0, "frc": 1.0, "l1": 0.1})
     frc_cutoff: float = 0.2
     rotate: bool = True
@@ -101,6 +105,8 @@ class TrainConfig:
         check_input_size(self.patch_size, self.depth)
         if self.val_size:
             check_input_size(self.val_size, self.depth)
+        if not 0 <= int(self.decay_epochs) <= int(self.epochs):
+            raise ValueError(f"decay_epochs must be in [0, epochs={self.epochs}], got {self.decay_epochs!r}")
         for name in ("batch_size", "steps_per_epoch", "epochs", "base_filters"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
@@ -255,6 +261,21 @@ def _psnr_db(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float("inf") if mse == 0 else 10 * math.log10(1.0 / mse)
 
 
+def learning_rate_at(config: TrainConfig, epoch: int) -> float:
+    """Learning rate of (0-based) ``epoch``: constant, then linear decay over the last ``decay_epochs``.
+
+    Examples
+    --------
+    >>> c = TrainConfig.lite(epochs=4, decay_epochs=2, learning_rate=1.0)
+    >>> [learning_rate_at(c, e) for e in range(4)]
+    [1.0, 1.0, 0.6666666666666667, 0.33333333333333337]
+    """
+    start = config.epochs - config.decay_epochs
+    if config.decay_epochs == 0 or epoch < start:
+        return float(config.learning_rate)
+    return float(config.learning_rate) * (1.0 - (epoch - start + 1) / (config.decay_epochs + 1))
+
+
 def make_train_step(generator, optimizer, loss_fn: Callable, strategy=None, mixed: bool = False) -> Callable:
     """Return the compiled training step ``(x, y) -> (total_loss, {name: loss})``.
 
@@ -379,6 +400,7 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
         if stop_after_epochs is not None and ran >= stop_after_epochs:
             break
         t0 = time.perf_counter()
+        optimizer.learning_rate.assign(learning_rate_at(config, epoch))
         ds = make_dataset(train_pairs.inputs, train_pairs.targets, norm, config.patch_size, config.batch_size,
                           config.steps_per_epoch, seed=config.seed, epoch=epoch, rotate=config.rotate,
                           flip=config.flip)

@@ -2,7 +2,7 @@
 
 The documented, reproducible command (from the repository root)::
 
-    python scripts/train_pretrained.py --config configs/pretrained_lite.yaml --work build/pretrained
+    python scripts/train_pretrained.py --config configs/pretrained_lite.yaml --work build/pretrained2
 
 1. Simulates microtubule dSTORM fields with :mod:`frcnet_lite.simulate` (seeds 1000 + i; the last
    ``--val-fields`` are held out), renders the sparse input (a random time window holding
@@ -116,7 +116,7 @@ def main(argv=None) -> int:
     p.add_argument("--config", default="configs/pretrained_lite.yaml")
     p.add_argument("--work", default="build/pretrained", help="folder for data, checkpoints and the model")
     p.add_argument("--package-dir", default="frcnet_lite/pretrained", help="where the finished model is copied")
-    p.add_argument("--train-fields", type=int, default=16)
+    p.add_argument("--train-fields", type=int, default=32)
     p.add_argument("--val-fields", type=int, default=4)
     p.add_argument("--field-size-nm", type=float, default=3840.0)
     p.add_argument("--fraction", type=float, default=0.1, help="fraction of localizations in the sparse input")

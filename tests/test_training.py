@@ -92,3 +92,19 @@ def test_config_file_round_trip(tmp_path):
     f.write_text("epoch: 3\n")
     with pytest.raises(ValueError, match="unknown key"):
         T.read_config(f)
+
+
+def test_cli_trains_from_a_config_file(tmp_path):
+    from frcnet_lite.cli import main
+    from frcnet_lite.pairs import PairSet, save_pairs
+
+    p = _pairs(size=48)
+    for split in ("train", "val"):
+        save_pairs(PairSet(p.inputs, p.targets, p.truths, 5.0, "gaussian", {}), tmp_path / "pairs" / "gaussian" /
+                   f"{split}.npz")
+    cfg = tmp_path / "tiny.yaml"
+    cfg.write_text("target_kind: gaussian\npatch_size: 16\ndepth: 2\nbase_filters: 4\nmax_filters: 8\n"
+                   "batch_size: 2\nsteps_per_epoch: 2\nepochs: 1\nval_size: 32\nloss_weights: {l1: 1.0}\n")
+    out = tmp_path / "model"
+    assert main(["train", str(cfg), "--pairs-dir", str(tmp_path / "pairs"), "--out-dir", str(out)]) == 0
+    assert (out / "model.keras").is_file() and len(T.load_history(out)) == 1
