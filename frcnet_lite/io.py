@@ -108,7 +108,7 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     except (OSError, SyntaxError) as exc:
         raise ValueError(f"cannot read the image {path}: {exc}") from exc
     arr = np.squeeze(arr)
-    if arr.ndim == 3 and arr.shape[-1] in (3, 4):  # colour PNG: use the luminance-free mean of RGB
+    if arr.ndim == 3 and arr.shape[-1] in (3, 4):  # colour image: the mean of R, G and B
         arr = arr[..., :3].mean(axis=-1)
     if arr.ndim != 2:
         raise ValueError(f"{path} is not a 2D image: shape {arr.shape}")
