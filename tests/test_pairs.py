@@ -6,7 +6,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from frcnet_lite.localizations import LocalizationTable
 from frcnet_lite.pairs import (
     PairSet, build_pairs, load_fields, load_image_pairs, load_pairs, make_target, patch_origins, rebuild_pairs,
     retarget_pairs, save_fields, save_pairs,
