@@ -222,7 +222,7 @@ def detect_format(path: str | os.PathLike) -> str:
     ext = path.suffix.lower()
     if ext in (".hdf5", ".h5", ".hdf"):
         return "picasso"
-    if ext not in (".csv", ".txt", ".tsv"):
+    if ext not in (".csv", ".txt"):
         raise ValueError(f"{path}: unknown localization file extension {ext!r} (expected .csv or .hdf5)")
     lines = _read_head(path)
     comments = [ln for ln in lines if ln.startswith("#")]

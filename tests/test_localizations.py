@@ -56,3 +56,13 @@ def test_bounds_from_data_include_the_maximum():
     x0, y0, x1, y1 = t.bounds_nm()
     assert (x0, y0) == (0.0, 0.0) and x1 > 9.0 and y1 > 18.0
     assert t.with_meta(fov_nm=(0, 0, 50, 50)).bounds_nm() == (0.0, 0.0, 50.0, 50.0)
+
+
+def test_data_modules_import_without_tensorflow():
+    import subprocess
+    import sys
+
+    code = ("import sys, frcnet_lite.localizations, frcnet_lite.io, frcnet_lite.simulate, frcnet_lite.rendering, "
+            "frcnet_lite.subsets, frcnet_lite.pairs, frcnet_lite.cli.simulate; print('tensorflow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
