@@ -330,17 +330,18 @@ SLIDERS_JS = r"""
 })()
 """
 
-#: JS template: a signature of what widget number {w} shows (visible images, text)
+#: JS template: a signature of what widget number %d shows: its visible images and texts, not
+#: counting the slider itself (its readout always changes)
 SHOWN_JS = r"""
 (() => {
   const area = document.querySelectorAll('div.widget-subarea')[%d];
   const visible = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 &&
                          getComputedStyle(e).visibility !== 'hidden'; };
-  const imgs = Array.from(area.querySelectorAll('img')).filter(visible).map(i => i.currentSrc || i.src);
-  const readouts = Array.from(area.querySelectorAll('.widget-readout')).map(r => r.textContent);
+  const shown = e => visible(e) && e.closest('.widget-slider') === null;  // not the slider itself
+  const imgs = Array.from(area.querySelectorAll('img')).filter(shown).map(i => i.currentSrc || i.src);
   const text = Array.from(area.querySelectorAll('.widget-html-content, .widget-label, pre'))
-                    .filter(visible).map(e => e.textContent);
-  return JSON.stringify({imgs, text, readouts});
+                    .filter(shown).map(e => e.textContent);
+  return JSON.stringify({imgs, text});
 })()
 """
 
