@@ -97,3 +97,28 @@ def test_reconstruct_bad_inputs_write_nothing(tmp_path, tiny_model_dir, capsys, 
 def test_reconstruct_rejects_non_tiff_output(tmp_path, capsys):
     assert main(["reconstruct", str(tmp_path / "x.csv"), "-o", str(tmp_path / "out.png")]) == 2
     assert ".tif" in capsys.readouterr().err
+
+
+def test_reconstruct_localization_file_matches_rendering(tmp_path, tiny_model_dir):
+    from frcnet_lite import io, rendering
+    from frcnet_lite.localizations import LocalizationMeta, LocalizationTable
+
+    rng = np.random.default_rng(3)
+    n = 500
+    table = LocalizationTable(
+        {"x_nm": rng.uniform(0, 400, n), "y_nm": rng.uniform(0, 300, n), "frame": np.arange(n)},
+        LocalizationMeta(pixel_size_nm=100.0, fov_nm=(0.0, 0.0, 400.0, 300.0)),
+    )
+    src = io.write_localizations(table, tmp_path / "locs.csv")
+    out = tmp_path / "rec.tif"
+    assert main(["reconstruct", str(src), "-o", str(out), "--model", str(tiny_model_dir), "--quiet",
+                 "--tile-size", "64", "--overlap", "16"]) == 0
+    img, px = read_image_with_pixel_size(out)
+    hist = rendering.render_histogram(table, 5.0)
+    assert img.shape == hist.shape == (60, 80) and px == pytest.approx(5.0)
+    from frcnet_lite.model import load_model
+    from frcnet_lite.reconstruct import TilingConfig, model_predict_fn, predict_tiled
+
+    direct = predict_tiled(hist, model_predict_fn(load_model(tiny_model_dir)),
+                           TilingConfig(tile_size_px=64, overlap_px=16), progress=False)
+    np.testing.assert_allclose(img, direct, atol=1e-5)
