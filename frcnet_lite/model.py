@@ -335,7 +335,7 @@ def predict_image(model, sparse_histogram: np.ndarray, batch_size: int = 4) -> n
     if ph or pw:
         mode = "reflect" if ph < h and pw < w else "constant"
         batch = np.pad(batch, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2)), mode=mode)
-    outs = [np.asarray(model(batch[i:i + batch_size, ..., None], training=False))[..., 0]
+    outs = [model(batch[i:i + batch_size, ..., None], training=False).numpy()[..., 0]
             for i in range(0, n, batch_size)]
     out = np.concatenate(outs, axis=0)[:, ph // 2:ph // 2 + h, pw // 2:pw // 2 + w]
     return out[0] if arr.ndim == 2 else out

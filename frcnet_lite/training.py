@@ -235,8 +235,8 @@ def _load_split(config: TrainConfig, split: str):
 
 def _save_checkpoint(folder: Path, model, optimizer, state: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    arrays = {f"m{i}": np.asarray(v) for i, v in enumerate(model.variables)}
-    arrays.update({f"o{i}": np.asarray(v) for i, v in enumerate(optimizer.variables)})
+    arrays = {f"m{i}": v.numpy() for i, v in enumerate(model.variables)}
+    arrays.update({f"o{i}": v.numpy() for i, v in enumerate(optimizer.variables)})
     tmp = folder / ".state.npz.tmp"
     with tmp.open("wb") as fh:
         np.savez(fh, **arrays)
