@@ -160,3 +160,12 @@ def test_tracing_in_tf_function_does_not_make_autograph_warn(caplog):
     with caplog.at_level("WARNING"):
         outer(tf.constant(a), tf.constant(b))
     assert not [r for r in caplog.records if "AutoGraph" in r.getMessage()]
+
+
+def test_compiles_with_xla():
+    rng = np.random.default_rng(10)
+    a, b = _pair(rng, (16, 16), batch=2)
+    compiled = tf.function(lambda x, y: frc_tf.frc_loss(x, y, cutoff=0.5), jit_compile=True)
+    assert float(compiled(tf.constant(a), tf.constant(b))) == pytest.approx(
+        float(frc_tf.frc_loss(a, b, cutoff=0.5)), abs=1e-6
+    )
