@@ -450,6 +450,9 @@ def simulate_two_filaments(
     return _simulate_from_filaments(filaments, fov, cfg, rng)
 
 
+_PRECISION_CLASSES = 6
+
+
 def render_truth(
     sim: Simulation,
     pixel_size_nm: float = 5.0,
@@ -469,8 +472,9 @@ def render_truth(
     kind : {"density", "fluorophores", "filaments"}
         ``"density"`` (default): the expected histogram of an infinitely repeated acquisition
         without background: every dye, weighted by the mean number of localizations per dye,
-        blurred by a Gaussian of the root-mean-square localization precision. This is what a
-        dense reconstruction should converge to, and what evaluation compares against.
+        blurred by the localization error (a mixture of Gaussians: the simulation's precisions in
+        six classes). This is what a dense reconstruction should converge to, and what
+        evaluation compares against.
         ``"fluorophores"``: the same without the blur (the true dye positions).
         ``"filaments"``: the centre lines (1 nm sampling) with the same total per unit length:
         the structure itself.
@@ -498,10 +502,19 @@ def render_truth(
             return img
         signal = sim.localizations["fluorophore_id"] >= 0
         prec = sim.localizations["precision_nm"][signal].astype(np.float64)
-        sigma_nm = float(np.sqrt(np.mean(prec**2))) if prec.size else 0.0
-        if sigma_nm == 0:
+        if prec.size == 0:
             return img
-        return ndimage.gaussian_filter(img, sigma_nm / pixel_size_nm, mode="constant").astype(np.float32)
+        # the localization error is a mixture of Gaussians (precision varies with photons):
+        # blur with the RMS precision of each of a few precision classes, weighted by its share
+        edges = np.quantile(prec, np.linspace(0, 1, _PRECISION_CLASSES + 1))
+        cls = np.clip(np.searchsorted(edges, prec, side="right") - 1, 0, _PRECISION_CLASSES - 1)
+        out = np.zeros(img.shape, np.float64)
+        for k in range(_PRECISION_CLASSES):
+            sel = prec[cls == k]
+            if sel.size:
+                sigma_px = float(np.sqrt(np.mean(sel**2))) / pixel_size_nm
+                out += sel.size / prec.size * ndimage.gaussian_filter(img, sigma_px, mode="constant")
+        return out.astype(np.float32)
     if kind == "filaments":
         pts = []
         for f in sim.filaments:
