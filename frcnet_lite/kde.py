@@ -165,7 +165,7 @@ def _spread_2d(img, cov, r, out, y0):  # pragma: no cover - runs compiled
                     shrink = math.exp(-2.0 * c)
                     for dy in range(r + 1):
                         by = b * dy
-                        peak = min(max(int(round(-by / (2.0 * c))), -r), r)
+                        peak = int(round(min(max(-by / (2.0 * c), -r), r)))  # the row's maximum
                         w0 = math.exp(-(a * dy * dy + (by + c * peak) * peak))
                         buf[r + dy, r + peak] = w0
                         buf[r - dy, r - peak] = w0

@@ -265,3 +265,13 @@ def test_estimate_density_dispatches():
     np.testing.assert_array_equal(kde.estimate_density(img, "anisotropic", window=7, scale=2.0),
                                   kde.anisotropic_kde(img, 7, 2.0))
     np.testing.assert_array_equal(kde.estimate_density(img, "gaussian", sigma_px=1.0), kde.gaussian_kde(img, 1.0))
+
+
+def test_pair_builder_accepts_every_kde_kind():
+    pairs = pytest.importorskip("frcnet_lite.pairs")
+    img = filament_image((24, 24))
+    np.testing.assert_array_equal(pairs.make_target(img, "anisotropic", window=7, scale=2.0),
+                                  kde.anisotropic_kde(img, 7, 2.0))
+    np.testing.assert_array_equal(pairs.make_target(img, "adaptive", sigma_px=1.5), kde.adaptive_kde(img, 1.5))
+    np.testing.assert_allclose(pairs.make_target(img, "gaussian", pixel_size_nm=5.0, sigma_nm=10.0),
+                               kde.gaussian_kde(img, 2.0))
