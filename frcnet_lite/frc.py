@@ -11,10 +11,8 @@ ring ``r`` of spatial frequencies of (about) the same magnitude,
 (Saxton & Baumeister 1982; for SMLM: Nieuwenhuizen et al. 2013). Rings where either image has no
 power get FRC 0, never NaN.
 
-Ring definition (used by every function here *and* by :mod:`frcnet_lite.frc_tf`)
---------------------------------------------------------------------------------
-For an image of ``H x W`` pixels of ``pixel_size_nm``, let ``L = min(H, W)``. The Fourier pixel
-``(ky, kx)`` (signed integer indices) has the radial frequency, in cycles per pixel,
+**Ring definition** (used by every function here *and* by :mod:`frcnet_lite.frc_tf`). For an
+image of ``H x W`` pixels of ``pixel_size_nm``, let ``L = min(H, W)``. The Fourier pixel ``(ky, kx)`` (signed integer indices) has the radial frequency, in cycles per pixel,
 ``rho = sqrt((kx / W)^2 + (ky / H)^2)``; its **ring index** is the integer-rounded
 ``r = floor(rho * L + 0.5)``. Ring ``r`` therefore holds the frequencies within half a bin of
 ``r / (L * pixel_size_nm)`` (in 1/nm), one bin being ``1 / (L * pixel_size_nm)``. Rings run from
@@ -22,10 +20,8 @@ For an image of ``H x W`` pixels of ``pixel_size_nm``, let ``L = min(H, W)``. Th
 the Fourier plane beyond Nyquist are left out. For a square ``N x N`` image this is the usual
 "rings of one pixel width, ``r = round(|k|)``, up to ``N / 2``".
 
-Cut-off as a fraction of the maximum frequency (area-FRC)
----------------------------------------------------------
-The maximum frequency is the Nyquist frequency, ring ``L / 2``. A ``cutoff`` in ``(0, 1]`` keeps
-the rings ``1 <= r <= R`` with ``R = max(1, floor(cutoff * L / 2))``; e.g. 25 rings for a 256-pixel
+**Cut-off as a fraction of the maximum frequency** (area-FRC). The maximum frequency is the
+Nyquist frequency, ring ``L / 2``. A ``cutoff`` in ``(0, 1]`` keeps the rings ``1 <= r <= R`` with ``R = max(1, floor(cutoff * L / 2))``; e.g. 25 rings for a 256-pixel
 image at ``cutoff=0.2``, 64 rings at ``cutoff=0.5``. Ring 0 (the mean intensity, whose FRC is 1 for
 any two positive images) is left out. The **area-FRC** is the plain mean of the FRC over these
 rings (the area under the curve divided by the frequency range), and the FRC loss is
@@ -327,7 +323,7 @@ def frc_curve(
 
 
 def area_frc(image1: Any, image2: Any, cutoff: float = 0.2) -> float:
-    """Area-FRC: mean FRC over the rings ``1 .. R`` up to ``cutoff`` times Nyquist.
+    """Area-FRC: mean FRC over the rings from 1 up to ``cutoff`` times the Nyquist frequency.
 
     Parameters
     ----------

@@ -5,8 +5,8 @@ ring ``r = floor(rho * L + 0.5)`` with ``L = min(H, W)``, and an area-FRC with `
 the FRC over the rings ``1 .. R``, ``R = max(1, floor(cutoff * L / 2))``. The numpy and the
 TensorFlow versions share the ring index (it is computed once, in numpy) and agree to ~1e-6.
 
-How it is computed (and why it is cheap)
-----------------------------------------
+**How it is computed** (and why it is cheap):
+
 * Real FFTs (``tf.signal.rfft2d``): the half plane, each column weighted 1 or 2 so that the sums
   equal those over the full plane (``F(-k) = F(k)*`` for real images).
 * Only the Fourier pixels of rings ``1 .. R`` are used: they are gathered from the low-frequency
@@ -25,7 +25,7 @@ How it is computed (and why it is cheap)
   in ``strategy.run`` of a distribution strategy (use :func:`per_image_frc_loss` with
   ``tf.nn.compute_average_loss`` there).
 
-TensorFlow is imported lazily, through :func:`frcnet_lite._tf.tf`.
+TensorFlow is imported lazily, through ``frcnet_lite._tf.tf()``.
 """
 
 from __future__ import annotations
@@ -38,14 +38,14 @@ import numpy as np
 from . import frc as _frc
 from ._tf import tf as _tf
 
-__all__ = ["ring_gather", "ring_block", "frc_rings_tf", "area_frc_tf", "per_image_frc_loss", "frc_loss", "make_frc_loss"]
+__all__ = ["DEFAULT_EPS", "ring_gather", "ring_block", "frc_rings_tf", "area_frc_tf", "per_image_frc_loss", "frc_loss", "make_frc_loss"]
 
 def _no_autograph(fn):
     """Mark ``fn`` so that AutoGraph calls it as is inside ``tf.function``.
 
     Same effect as ``tf.autograph.experimental.do_not_convert`` (which sets this attribute), but
     without importing TensorFlow when this module is imported. Nothing here has tensor-dependent
-    Python control flow, and converting would only make AutoGraph warn about :func:`_tf`.
+    Python control flow, and converting would only make AutoGraph warn about ``_tf()``.
     """
     fn.autograph_info__ = {}
     return fn
@@ -148,7 +148,7 @@ def _images(y: Any, name: str):
 
 @_no_autograph
 def frc_rings_tf(y_true: Any, y_pred: Any, cutoff: float = 1.0, eps: float = DEFAULT_EPS):
-    """Batched, differentiable FRC of rings ``1 .. R`` (``R`` from ``cutoff``, see the module docstring).
+    """Batched, differentiable FRC of the rings from 1 to ``R`` (``R`` from ``cutoff``, see the module docstring).
 
     Parameters
     ----------
@@ -209,7 +209,7 @@ def frc_rings_tf(y_true: Any, y_pred: Any, cutoff: float = 1.0, eps: float = DEF
 
 @_no_autograph
 def area_frc_tf(y_true: Any, y_pred: Any, cutoff: float = 0.2, eps: float = DEFAULT_EPS):
-    """Per-image area-FRC: mean FRC over rings ``1 .. R`` (twin of :func:`frcnet_lite.frc.area_frc`).
+    """Per-image area-FRC: mean FRC over the rings from 1 to ``R`` (twin of :func:`frcnet_lite.frc.area_frc`).
 
     Returns
     -------
