@@ -534,15 +534,20 @@ def anisotropic_kde_3d(volume: np.ndarray, window: int = 11, scale: float = 1.0,
     vol = _as_density(volume, 3, "volume")
     r = _check_window(window)
     scale = _check_positive(scale, "scale")
-    cov = _covariances(vol, r, scale, _check_tile(tile_slices))
+    tile = _check_tile(tile_slices)
     if r == 0 or not vol.any():
         return vol.copy()
-    half_inverse = 0.5 * np.linalg.inv(cov)
-    del cov
-    coefs = np.stack([
-        half_inverse[..., 0, 0], half_inverse[..., 1, 1], half_inverse[..., 2, 2],
-        2 * half_inverse[..., 0, 1], 2 * half_inverse[..., 0, 2], 2 * half_inverse[..., 1, 2],
-    ]).astype(np.float32)
+    # 0.5 * inverse covariance as the six coefficients of the quadratic form, at non-zero voxels only
+    terms = ((0, 0, 1.0), (1, 1, 1.0), (2, 2, 1.0), (0, 1, 2.0), (0, 2, 2.0), (1, 2, 2.0))
+    coefs = np.ones((6,) + vol.shape, np.float32)
+    for lo, hi, hlo, hhi in _bands(vol.shape[0], r, tile):
+        mask = vol[lo:hi] > 0
+        if not mask.any():
+            continue
+        cov = _normalised_covariance(_window_moments(vol[hlo:hhi], r), 3, scale)[lo - hlo: hi - hlo]
+        half_inverse = 0.5 * np.linalg.inv(cov[mask])
+        for n, (i, j, factor) in enumerate(terms):
+            coefs[n, lo:hi][mask] = factor * half_inverse[:, i, j]
     out = np.zeros_like(vol)
     _spread_3d(vol, coefs, r, out)
     return out
