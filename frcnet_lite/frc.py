@@ -11,21 +11,22 @@ ring ``r`` of spatial frequencies of (about) the same magnitude,
 (Saxton & Baumeister 1982; for SMLM: Nieuwenhuizen et al. 2013). Rings where either image has no
 power get FRC 0, never NaN.
 
-**Ring definition** (used by every function here *and* by :mod:`frcnet_lite.frc_tf`). For an
-image of ``H x W`` pixels of ``pixel_size_nm``, let ``L = min(H, W)``. The Fourier pixel ``(ky, kx)`` (signed integer indices) has the radial frequency, in cycles per pixel,
-``rho = sqrt((kx / W)^2 + (ky / H)^2)``; its **ring index** is the integer-rounded
-``r = floor(rho * L + 0.5)``. Ring ``r`` therefore holds the frequencies within half a bin of
-``r / (L * pixel_size_nm)`` (in 1/nm), one bin being ``1 / (L * pixel_size_nm)``. Rings run from
-``0`` (the mean) to ``L // 2`` (the Nyquist frequency ``1 / (2 * pixel_size_nm)``); the corners of
-the Fourier plane beyond Nyquist are left out. For a square ``N x N`` image this is the usual
-"rings of one pixel width, ``r = round(|k|)``, up to ``N / 2``".
+**Ring definition** (used by every function here *and* by :mod:`frcnet_lite.frc_tf`). For an image
+of ``H x W`` pixels of ``pixel_size_nm``, let ``L = min(H, W)``. The Fourier pixel ``(ky, kx)``
+(signed integer indices) has the radial frequency, in cycles per pixel, ``rho = sqrt((kx / W)^2 +
+(ky / H)^2)``; its **ring index** is the integer-rounded ``r = floor(rho * L + 0.5)``. Ring ``r``
+therefore holds the frequencies within half a bin of ``r / (L * pixel_size_nm)`` (in 1/nm), one bin
+being ``1 / (L * pixel_size_nm)``. Rings run from ``0`` (the mean) to ``L // 2`` (the Nyquist
+frequency ``1 / (2 * pixel_size_nm)``); the corners of the Fourier plane beyond Nyquist are left
+out. For a square ``N x N`` image this is the usual "rings of one pixel width, ``r = round(|k|)``,
+up to ``N / 2``".
 
-**Cut-off as a fraction of the maximum frequency** (area-FRC). The maximum frequency is the
-Nyquist frequency, ring ``L / 2``. A ``cutoff`` in ``(0, 1]`` keeps the rings ``1 <= r <= R`` with ``R = max(1, floor(cutoff * L / 2))``; e.g. 25 rings for a 256-pixel
-image at ``cutoff=0.2``, 64 rings at ``cutoff=0.5``. Ring 0 (the mean intensity, whose FRC is 1 for
-any two positive images) is left out. The **area-FRC** is the plain mean of the FRC over these
-rings (the area under the curve divided by the frequency range), and the FRC loss is
-``1 - area``. :func:`cutoff_ring` computes ``R``.
+**Cut-off as a fraction of the maximum frequency** (area-FRC). The maximum frequency is the Nyquist
+frequency, ring ``L / 2``. A ``cutoff`` in ``(0, 1]`` keeps the rings ``1 <= r <= R`` with ``R =
+max(1, floor(cutoff * L / 2))``; e.g. 25 rings for a 256-pixel image at ``cutoff=0.2``, 64 rings at
+``cutoff=0.5``. Ring 0 (the mean intensity, whose FRC is 1 for any two positive images) is left out.
+The **area-FRC** is the plain mean of the FRC over these rings (the area under the curve divided by
+the frequency range), and the FRC loss is ``1 - area``. :func:`cutoff_ring` computes ``R``.
 """
 
 from __future__ import annotations
@@ -607,8 +608,10 @@ def frc_vs_fraction(
     >>> y = np.repeat(rng.uniform(0, 1000, 200), 20) + rng.normal(0, 15, 4000)
     >>> locs = LocalizationTable({"x_nm": x, "y_nm": y, "frame": rng.permutation(4000)})
     >>> table = frc_vs_fraction(locs, [0.1, 1.0], n_repeats=2, rng=0, fov_nm=(0, 0, 1000, 1000), progress=False)
-    >>> sorted(table), table["fraction"].tolist()
-    (['area_frc_0.2', 'area_frc_0.5', 'crossing_per_nm', 'fraction', 'n_localizations', 'repeat', 'resolution_nm'], [0.1, 0.1, 1.0, 1.0])
+    >>> sorted(table)
+    ['area_frc_0.2', 'area_frc_0.5', 'crossing_per_nm', 'fraction', 'n_localizations', 'repeat', 'resolution_nm']
+    >>> table["fraction"].tolist(), bool(table["resolution_nm"][0] > table["resolution_nm"][-1])
+    ([0.1, 0.1, 1.0, 1.0], True)
     """
     from tqdm.auto import tqdm
 
@@ -623,7 +626,8 @@ def frc_vs_fraction(
     gen = np.random.default_rng(rng)
     fov = tuple(fov_nm) if fov_nm is not None else locs.bounds_nm()
     full = render_histogram(locs, pixel_size_nm, fov)
-    rows: dict[str, list] = {k: [] for k in ("fraction", "repeat", "n_localizations", "crossing_per_nm", "resolution_nm")}
+    names = ("fraction", "repeat", "n_localizations", "crossing_per_nm", "resolution_nm")
+    rows: dict[str, list] = {k: [] for k in names}
     rows.update({f"area_frc_{c:g}": [] for c in cutoffs})
     jobs = [(f, r) for f in fracs for r in range(int(n_repeats))]
     for f, r in tqdm(jobs, desc="FRC vs fraction", disable=None if progress is None else not progress):

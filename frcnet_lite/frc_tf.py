@@ -38,7 +38,16 @@ import numpy as np
 from . import frc as _frc
 from ._tf import tf as _tf
 
-__all__ = ["DEFAULT_EPS", "ring_gather", "ring_block", "frc_rings_tf", "area_frc_tf", "per_image_frc_loss", "frc_loss", "make_frc_loss"]
+__all__ = [
+    "DEFAULT_EPS",
+    "ring_gather",
+    "ring_block",
+    "frc_rings_tf",
+    "area_frc_tf",
+    "per_image_frc_loss",
+    "frc_loss",
+    "make_frc_loss",
+]
 
 def _no_autograph(fn):
     """Mark ``fn`` so that AutoGraph calls it as is inside ``tf.function``.

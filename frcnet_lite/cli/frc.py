@@ -25,7 +25,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
             "split in two halves, render both, find where the FRC falls below the threshold."
         ),
     )
-    p.add_argument("localizations", metavar="LOCALIZATIONS", help="localization file (any format read_localizations reads)")
+    p.add_argument("localizations", metavar="LOCALIZATIONS",
+                   help="localization file (any format frcnet_lite.io.read_localizations reads)")
     p.add_argument("--pixel-size-nm", type=float, default=5.0, help="rendering pixel size in nm (default 5)")
     p.add_argument("--threshold", default="1/7", choices=["1/7", "half-bit"], help="FRC threshold (default 1/7)")
     p.add_argument("--split", default="random", choices=["random", "time"], help="how to make the two halves")
