@@ -300,3 +300,30 @@ def test_cli_reads_a_real_localization_file(tmp_path, capsys):
     io.write_localizations(_points_table(), path)
     assert main(["frc", str(path), "--repeats", "2"]) == 0
     assert "FRC resolution" in capsys.readouterr().out
+
+
+def test_no_crossing_gives_nan_and_a_clear_cli_message(monkeypatch, capsys, tmp_path):
+    import json
+
+    import frcnet_lite.io
+    from frcnet_lite.cli import main
+
+    table = _points_table(per_point=50)  # 12 nm precision: the curve stays high up to Nyquist at 100 nm pixels
+    res = frc.frc_resolution(table, pixel_size_nm=100.0, n_repeats=2, rng=0)
+    assert np.all(np.isnan(res.crossing_per_nm)) and np.isnan(res.resolution_nm) and np.isnan(res.std_nm)
+    assert json.loads(json.dumps(res.as_dict()))["resolution_nm"] is None  # valid JSON, no NaN
+    monkeypatch.setattr(frcnet_lite.io, "read_localizations", lambda path, **kw: table, raising=False)
+    fake = tmp_path / "locs.csv"
+    fake.write_text("placeholder")
+    assert main(["frc", str(fake), "--pixel-size-nm", "100"]) == 0
+    assert "smaller --pixel-size-nm" in capsys.readouterr().out
+
+
+def test_frc_vs_fraction_rejects_bad_fractions_and_cutoffs():
+    table = _points_table()
+    with pytest.raises(ValueError, match="fractions"):
+        frc.frc_vs_fraction(table, [0.0, 0.5], progress=False)
+    with pytest.raises(ValueError, match="fractions"):
+        frc.frc_vs_fraction(table, [1.5], progress=False)
+    with pytest.raises(ValueError, match="cutoff"):
+        frc.frc_vs_fraction(table, [0.5], cutoffs=(0.2, 2.0), progress=False)
