@@ -268,10 +268,16 @@ class Tab:
     def screenshot(self, path: Path) -> None:
         metrics = self.send("Page.getLayoutMetrics")
         size = metrics.get("cssContentSize") or metrics["contentSize"]
-        height = min(max(size["height"], 1), MAX_SHOT_HEIGHT)
-        shot = self.send("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": VIEWPORT[0], "height": height, "scale": 1}})
+        height = int(min(max(size["height"], VIEWPORT[1]), MAX_SHOT_HEIGHT))
+        # a window as tall as the page, so the whole page is laid out as a reader would scroll it
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": VIEWPORT[0], "height": height, "deviceScaleFactor": 1, "mobile": False})
+        try:
+            self.browser.pump(0.3)
+            shot = self.send("Page.captureScreenshot", {"format": "png"})
+        finally:
+            self.send("Emulation.setDeviceMetricsOverride",
+                      {"width": VIEWPORT[0], "height": VIEWPORT[1], "deviceScaleFactor": 1, "mobile": False})
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".png.tmp")
         tmp.write_bytes(base64.b64decode(shot["data"]))

@@ -1,10 +1,17 @@
-"""Copy the executed notebooks into the book and add an "Open in Colab" badge to each.
+"""Copy the executed notebooks into the book, add an "Open in Colab" badge to each, and draw the
+landing page's three pictures.
 
 The badge points at the generated ``.ipynb`` in the repository named by ``repository.url`` /
 ``repository.branch`` / ``repository.path_to_book`` in ``book/_config.yml`` (the one setting).
 The Colab install cell's repository URL is rewritten to the same setting.
 
+The landing page (``book/index.md``) shows one validation patch three ways: the sparse input,
+the U-Net's reconstruction, and the dense target. They come from the run folder the notebooks
+wrote (``data/pairs/<kind>/val.npz`` and ``model/``; the shipped model when no model was
+trained), drawn as small PNGs into ``<out>/_landing/`` (generated, not committed).
+
 Usage: python scripts/prepare_book.py --executed build/executed --out book/notebooks --config book/_config.yml
+       [--run build/executed/run]
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 DEFAULT_REPO = "https://github.com/frcnet-lite/frcnet-lite"
@@ -53,11 +61,115 @@ def prepare(nb_path: Path, out_path: Path, repo_url: str, branch: str, path_to_b
     tmp.replace(out_path)
 
 
+LANDING_NAMES = ("sparse", "reconstruction", "target")
+#: side of the landing pictures (pixels of the patch, cut from its centre)
+LANDING_SIDE_PX = 192
+
+
+def center_crop(shape: tuple[int, ...], side: int) -> tuple[slice, slice]:
+    """Slices of the central ``side`` x ``side`` pixels of a 2D ``shape`` (all of a smaller side).
+
+    Examples
+    --------
+    >>> center_crop((256, 100), 192)
+    (slice(32, 224, None), slice(0, 100, None))
+    """
+    return tuple(slice(max(0, (n - side) // 2), max(0, (n - side) // 2) + min(n, side)) for n in shape[:2])
+
+
+def pick_patch(inputs: np.ndarray, targets: np.ndarray) -> int:
+    """Index of the patch whose target holds the most signal (a patch full of filaments).
+
+    Examples
+    --------
+    >>> pick_patch(np.zeros((3, 2, 2)), np.stack([np.zeros((2, 2)), np.ones((2, 2)), np.eye(2)]))
+    1
+    """
+    if inputs.ndim != 3 or inputs.shape != targets.shape or len(inputs) == 0:
+        raise ValueError(f"expected matching (N, H, W) inputs and targets, got {inputs.shape} and {targets.shape}")
+    return int(np.argmax(targets.reshape(len(targets), -1).sum(axis=1)))
+
+
+def landing_pair(run_dir: Path) -> tuple[np.ndarray, np.ndarray, str]:
+    """A (sparse input, dense target) validation patch from the run folder, and where it came from."""
+    for kind in ("anisotropic", "gaussian"):
+        path = run_dir / "data" / "pairs" / kind / "val.npz"
+        if path.is_file():
+            with np.load(path, allow_pickle=False) as z:
+                inputs, targets = np.asarray(z["inputs"], np.float32), np.asarray(z["targets"], np.float32)
+            i = pick_patch(inputs, targets)
+            return inputs[i], targets[i], f"{path} (patch {i}, {kind} KDE target)"
+    return simulated_pair()
+
+
+def simulated_pair(field_size_nm: float = 1280.0, fraction: float = 0.1, seed: int = 0,
+                   ) -> tuple[np.ndarray, np.ndarray, str]:
+    """A fresh (sparse input, anisotropic KDE target) pair from the package's simulator, for a book
+    built before notebooks 01 and 02 wrote their pairs."""
+    from frcnet_lite.kde import anisotropic_kde
+    from frcnet_lite.rendering import render_histogram
+    from frcnet_lite.simulate import SimulationConfig, simulate_microtubules
+    from frcnet_lite.subsets import time_window_subset
+
+    sim = simulate_microtubules(SimulationConfig(field_size_nm=field_size_nm, seed=seed))
+    dense = render_histogram(sim.localizations, pixel_size_nm=5.0, fov_nm=sim.fov_nm)
+    subset = time_window_subset(sim.localizations, fraction, rng=seed)
+    sparse = render_histogram(subset, pixel_size_nm=5.0, fov_nm=sim.fov_nm)
+    return (sparse.astype(np.float32), anisotropic_kde(dense).astype(np.float32),
+            f"a new simulation ({field_size_nm:.0f} nm field, {fraction:.0%} of the frames; no pairs in the run folder)")
+
+
+def landing_model(run_dir: Path):
+    """The model notebook 04 trained (``run/model``), else the one shipped with the package."""
+    from frcnet_lite.model import load_model
+
+    trained = run_dir / "model"
+    if (trained / "model.keras").is_file():
+        return load_model(trained), str(trained)
+    return load_model(None), "the shipped model"
+
+
+def display_max(image: np.ndarray, percentile: float = 99.5) -> float:
+    """Upper end of the display range: a high percentile of the non-zero pixels (1 if none)."""
+    nonzero = image[image > 0]
+    return float(np.percentile(nonzero, percentile)) if nonzero.size else 1.0
+
+
+def landing_figures(run_dir: Path, out_dir: Path) -> list[Path]:
+    """Draw the landing page's sparse input, reconstruction and dense target as PNGs in ``out_dir``."""
+    from frcnet_lite.model import predict_image
+    from frcnet_lite.widgets import to_png
+
+    sparse, target, source = landing_pair(run_dir)
+    model, model_source = landing_model(run_dir)
+    reconstruction = predict_image(model, sparse)
+    # the central part: at about a third of the page's width each, whole patches look empty
+    crop = center_crop(sparse.shape, LANDING_SIDE_PX)
+    sparse, target, reconstruction = sparse[crop], target[crop], reconstruction[crop]
+    vmax = display_max(target)
+    # sparse: any count shows (most pixels hold 0 or 1); the two densities share one range
+    images = {"sparse": (sparse, display_max(sparse, 50.0)), "reconstruction": (reconstruction, vmax),
+              "target": (target, vmax)}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in LANDING_NAMES:
+        image, top = images[name]
+        path = out_dir / f"{name}.png"
+        tmp = path.with_suffix(".png.tmp")
+        tmp.write_bytes(to_png(image, cmap="magma", vmin=0.0, vmax=top))
+        tmp.replace(path)
+        written.append(path)
+    print(f"landing pictures from {source} and {model_source} -> {out_dir}")
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--executed", type=Path, required=True, help="folder of executed .ipynb")
     ap.add_argument("--out", type=Path, required=True, help="book folder for the notebooks")
     ap.add_argument("--config", type=Path, required=True, help="the book's _config.yml")
+    ap.add_argument("--run", type=Path, default=None,
+                    help="the notebooks' run folder, for the landing pictures (default: <executed>/run)")
     args = ap.parse_args(argv)
     cfg = yaml.safe_load(args.config.read_text(encoding="utf-8"))
     repo = cfg.get("repository", {})
@@ -72,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     # anything the notebooks wrote next to themselves for the book (figures saved as files)
     for extra in args.executed.glob("*.png"):
         shutil.copy2(extra, args.out / extra.name)
+    landing_figures(args.run or args.executed / "run", args.out / "_landing")
     print(f"prepared {len(notebooks)} notebooks in {args.out}")
     return 0
 
