@@ -163,12 +163,14 @@ def _spread_2d(img, cov, r, out, y0):  # pragma: no cover - runs compiled
                     # Gaussian in dx: one exp at the row's peak, then ratios that shrink by exp(-2c)
                     # per step outwards (all <= 1: no overflow, underflow to 0 is harmless).
                     shrink = math.exp(-2.0 * c)
+                    z_full = 0.0  # the sum of the whole kernel, from short per-row sums
                     for dy in range(r + 1):
                         by = b * dy
                         peak = int(round(min(max(-by / (2.0 * c), -r), r)))  # the row's maximum
                         w0 = math.exp(-(a * dy * dy + (by + c * peak) * peak))
                         buf[r + dy, r + peak] = w0
                         buf[r - dy, r - peak] = w0
+                        right = w0
                         w = w0
                         g = math.exp(-(by + c * (2 * peak + 1)))
                         for dx in range(peak + 1, r + 1):
@@ -176,6 +178,8 @@ def _spread_2d(img, cov, r, out, y0):  # pragma: no cover - runs compiled
                             g *= shrink
                             buf[r + dy, r + dx] = w
                             buf[r - dy, r - dx] = w
+                            right += w
+                        left = 0.0
                         w = w0
                         g = math.exp(by + c * (2 * peak - 1))
                         for dx in range(peak - 1, -r - 1, -1):
@@ -183,12 +187,17 @@ def _spread_2d(img, cov, r, out, y0):  # pragma: no cover - runs compiled
                             g *= shrink
                             buf[r + dy, r + dx] = w
                             buf[r - dy, r - dx] = w
+                            left += w
+                        z_full += (right + left) if dy == 0 else 2.0 * (right + left)
                     x_lo = max(-r, -x)
                     x_hi = min(r, width - 1 - x)
-                    z = 0.0
-                    for dy in range(y_lo, y_hi + 1):
-                        for dx in range(x_lo, x_hi + 1):
-                            z += buf[r + dy, r + dx]
+                    if y_lo == -r and y_hi == r and x_lo == -r and x_hi == r:
+                        z = z_full
+                    else:  # near the border: only the part of the kernel inside the image
+                        z = 0.0
+                        for dy in range(y_lo, y_hi + 1):
+                            for dx in range(x_lo, x_hi + 1):
+                                z += buf[r + dy, r + dx]
                     f = np.float32(v / z)
                     for dy in range(y_lo, y_hi + 1):
                         for dx in range(x_lo, x_hi + 1):
