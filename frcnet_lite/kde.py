@@ -198,10 +198,12 @@ def _spread_2d(img, cov, r, out, y0):  # pragma: no cover - runs compiled
                         for dy in range(y_lo, y_hi + 1):
                             for dx in range(x_lo, x_hi + 1):
                                 z += buf[r + dy, r + dx]
-                    f = np.float32(v / z)
-                    for dy in range(y_lo, y_hi + 1):
-                        for dx in range(x_lo, x_hi + 1):
-                            out[y + dy, x + dx] += f * buf[r + dy, r + dx]
+                    f = v / z
+                    for dy in range(y_lo, y_hi + 1):  # row slices: a tight loop the compiler vectorises
+                        target = out[y + dy, x + x_lo: x + x_hi + 1]
+                        weights = buf[r + dy, r + x_lo: r + x_hi + 1]
+                        for t in range(target.shape[0]):
+                            target[t] += np.float32(f * weights[t])
 
 
 def _covariance_2d(img, r, scale, y0, y1, only_nonzero, cov):  # pragma: no cover - runs compiled
