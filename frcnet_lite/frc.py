@@ -224,25 +224,46 @@ def _as_image(image: Any, name: str) -> np.ndarray:
     return arr
 
 
+def _full_plane_ring_sum(rings: np.ndarray, values: np.ndarray, n_rings: int, width: int) -> np.ndarray:
+    """Per-ring sums over the full Fourier plane of ``values`` given on the rfft half plane.
+
+    Every column but 0 (and ``W / 2`` for even ``W``) stands for two pixels of the full plane
+    (``F(-k) = F(k)*``): full sum = 2 * half-plane sum - the sums of the columns counted once.
+    """
+    total = np.bincount(rings.ravel(), values.ravel(), n_rings)
+    once = np.bincount(rings[:, 0], values[:, 0], n_rings)
+    if width % 2 == 0:
+        once += np.bincount(rings[:, -1], values[:, -1], n_rings)
+    return 2.0 * total - once
+
+
+@functools.lru_cache(maxsize=16)
+def _ring_counts(shape: tuple[int, int], binning: str) -> np.ndarray:
+    rings = ring_index(shape, half=True, binning=binning)
+    counts = _full_plane_ring_sum(rings, np.ones(rings.shape), min(shape) // 2 + 2, shape[1])
+    counts = counts[:-1].astype(np.int64)
+    counts.setflags(write=False)
+    return counts
+
+
 def ring_sums(
     image1: np.ndarray, image2: np.ndarray, binning: BinningName = "round"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-ring sums ``sum Re(F1 F2*)``, ``sum |F1|^2``, ``sum |F2|^2`` and pixel counts.
 
-    Uses real FFTs (half plane, weighted to the full plane); rings ``0 .. L // 2``.
+    Uses real FFTs (half plane, counted as the full plane); rings ``0 .. L // 2``.
     """
     shape = _check_shape(image1.shape)
-    rings = ring_index(shape, half=True, binning=binning).ravel()
-    weights = np.broadcast_to(_half_plane_weights(shape[1]), (shape[0], shape[1] // 2 + 1)).ravel()
-    f1 = sp_fft.rfft2(image1, workers=-1).ravel()
-    f2 = sp_fft.rfft2(image2, workers=-1).ravel()
+    rings = ring_index(shape, half=True, binning=binning)
+    f1 = sp_fft.rfft2(image1, workers=-1)
+    f2 = sp_fft.rfft2(image2, workers=-1)
     n_rings = min(shape) // 2 + 2  # + the overflow ring beyond Nyquist
-    num = np.bincount(rings, weights * (f1.real * f2.real + f1.imag * f2.imag), n_rings)
-    p1 = np.bincount(rings, weights * (f1.real**2 + f1.imag**2), n_rings)
-    p2 = np.bincount(rings, weights * (f2.real**2 + f2.imag**2), n_rings)
-    count = np.bincount(rings, weights, n_rings)
+    r1, i1, r2, i2 = f1.real, f1.imag, f2.real, f2.imag
+    num = _full_plane_ring_sum(rings, r1 * r2 + i1 * i2, n_rings, shape[1])
+    p1 = _full_plane_ring_sum(rings, r1 * r1 + i1 * i1, n_rings, shape[1])
+    p2 = _full_plane_ring_sum(rings, r2 * r2 + i2 * i2, n_rings, shape[1])
     keep = slice(0, n_rings - 1)
-    return num[keep], p1[keep], p2[keep], count[keep].astype(np.int64)
+    return num[keep], p1[keep], p2[keep], _ring_counts(shape, binning)
 
 
 def compute_frc(
