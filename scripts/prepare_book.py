@@ -37,6 +37,42 @@ def colab_url(repo_url: str, branch: str, path_in_repo: str) -> str:
     return f"https://colab.research.google.com/github/{repo_url[len(prefix):]}/blob/{branch}/{path_in_repo}"
 
 
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def drop_dangling_widget_views(nb: dict) -> int:
+    """Drop the outputs that show a widget missing from the stored widget state.
+
+    papermill stores the state of the widgets still open when the notebook ends; a widget closed
+    before (e.g. a finished ``tqdm`` progress bar) leaves a view that no page can render, and its
+    ``text/plain`` fallback is its first state (``0%|  | 0/16``), which would mislead. Returns the
+    number of outputs dropped.
+
+    Examples
+    --------
+    >>> view = {"output_type": "display_data", "metadata": {},
+    ...         "data": {WIDGET_VIEW: {"model_id": "gone"}, "text/plain": "0%"}}
+    >>> text = {"output_type": "stream", "name": "stdout", "text": "done"}
+    >>> nb = {"metadata": {}, "cells": [{"cell_type": "code", "outputs": [view, text]}]}
+    >>> drop_dangling_widget_views(nb), nb["cells"][0]["outputs"] == [text]
+    (1, True)
+    """
+    state = nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    removed = 0
+    for cell in nb.get("cells", []):
+        kept = []
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if WIDGET_VIEW in data and data[WIDGET_VIEW].get("model_id") not in state:
+                removed += 1
+                continue
+            kept.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = kept
+    return removed
+
+
 def prepare(nb_path: Path, out_path: Path, repo_url: str, branch: str, path_to_book: str) -> None:
     nb = json.loads(nb_path.read_text(encoding="utf-8"))
     url = colab_url(repo_url, branch, f"{path_to_book}/{out_path.parent.name}/{out_path.name}")
@@ -56,6 +92,7 @@ def prepare(nb_path: Path, out_path: Path, repo_url: str, branch: str, path_to_b
             if DEFAULT_REPO in src and repo_url != DEFAULT_REPO:
                 c["source"] = src.replace(DEFAULT_REPO, repo_url.rstrip("/"))
     nb["cells"] = cells
+    drop_dangling_widget_views(nb)
     tmp = out_path.with_suffix(".ipynb.tmp")
     tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
     tmp.replace(out_path)
