@@ -17,9 +17,9 @@ TensorFlow versions share the ring index (it is computed once, in numpy) and agr
   XLA compiles it (``jit_compile=True``).
 * An epsilon keeps blank images and empty rings finite (FRC 0, finite gradients; no gradient flows
   through the epsilon itself):
-  ``FRC_r = num_r / (sqrt(P1_r + e) * sqrt(P2_r + e))`` with ``e = eps * H * W * (var1 + var2) / 2 + 1e-30``,
-  i.e. ``eps`` times the mean power per Fourier pixel (DC excluded) of the two images. For a
-  noise-like ring of ``n`` pixels this changes the FRC by a relative ``eps / n`` at most.
+  ``FRC_r = num_r / (sqrt(P1_r + e) * sqrt(P2_r + e))`` with ``e = eps * (mean power per Fourier
+  pixel of rings 1 .. R, averaged over the two images) + 1e-30``. For a noise-like ring of ``n``
+  pixels this changes the FRC by a relative ``eps / n`` at most.
 * Inputs of any float type (mixed precision included) are computed in float32 (float64 stays
   float64); the loss is float32 (or float64). It works in eager mode, inside ``tf.function`` and
   in ``strategy.run`` of a distribution strategy (use :func:`per_image_frc_loss` with
@@ -210,9 +210,10 @@ def frc_rings_tf(y_true: Any, y_pred: Any, cutoff: float = 1.0, eps: float = DEF
     # unsorted_segment_sum: XLA compiles it (segment_sum it does not)
     sums = tf.math.unsorted_segment_sum(terms, tf.constant(ring_id), n_rings)  # (R, B, 3)
     num, p1, p2 = tf.transpose(sums[..., 0]), tf.transpose(sums[..., 1]), tf.transpose(sums[..., 2])  # (B, R)
-    # the epsilon is a regulariser, not a term to optimise: no gradient through it
-    var = tf.stop_gradient(tf.math.reduce_variance(x1, axis=[1, 2]) + tf.math.reduce_variance(x2, axis=[1, 2]))
-    e = (tf.cast(eps * h * w / 2, dtype) * var + tf.constant(1e-30, dtype))[:, None]
+    # epsilon: eps times the mean power per Fourier pixel of these rings (both images); a
+    # regulariser, not a term to optimise, so no gradient flows through it
+    mean_power = tf.reduce_sum(p1 + p2, axis=1, keepdims=True) / (2.0 * float(weight.sum()))
+    e = tf.cast(eps, dtype) * tf.stop_gradient(mean_power) + tf.constant(1e-30, dtype)
     return num / (tf.sqrt(p1 + e) * tf.sqrt(p2 + e))
 
 
