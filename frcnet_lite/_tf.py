@@ -16,3 +16,8 @@ def tf():
     import tensorflow  # noqa: PLC0415
 
     return tensorflow
+
+
+# AutoGraph must not try to convert this helper when a tf.function calls it
+# (it would log "AutoGraph could not transform ..."): the same marker `tf.autograph.experimental.do_not_convert` sets.
+tf.autograph_info__ = {}
