@@ -30,6 +30,7 @@ with a window-sized overlap so memory stays bounded for whole 4200 x 4200 fields
 from __future__ import annotations
 
 import math
+import types
 from collections.abc import Callable
 
 import numpy as np
@@ -305,10 +306,35 @@ def _spread_3d(vol, coefs, r, out):  # pragma: no cover - runs compiled
                                     out[z0 + dz, y + dy, x + dx] += f * buf[r + dz, r + dy, r + dx]
 
 
+_SERIAL_WORK = 5e7  # below this many kernel operations, a serial loop beats starting threads
+
+
+def _renamed(func, suffix: str):
+    """A copy of a plain function under another name (numba caches compiled code by name)."""
+    copy = types.FunctionType(func.__code__, func.__globals__, func.__name__ + suffix, func.__defaults__,
+                              func.__closure__)
+    copy.__qualname__ = func.__qualname__ + suffix
+    return copy
+
+
 if njit is not None:
-    _spread_2d = njit(parallel=True, cache=True, nogil=True)(_spread_2d)
-    _covariance_2d = njit(parallel=True, cache=True, nogil=True)(_covariance_2d)
+    # each 2D loop compiled twice: threaded for large images, serial for small ones
+    # (distinct names, so that numba's on-disk cache keeps the two versions apart)
+    _KERNELS_2D = {
+        parallel: tuple(
+            njit(parallel=parallel, cache=True, nogil=True)(_renamed(f, "_threaded" if parallel else "_serial"))
+            for f in (_covariance_2d, _spread_2d)
+        )
+        for parallel in (False, True)
+    }
     _spread_3d = njit(parallel=True, cache=True, nogil=True)(_spread_3d)
+
+
+def _kernels_2d(img: np.ndarray, r: int):
+    """The (covariance, spread) loops to use: threaded only when there is enough work."""
+    k = 2 * r + 1
+    work = img.size * k + np.count_nonzero(img) * k * k
+    return _KERNELS_2D[bool(work > _SERIAL_WORK)]
 
 
 # ------------------------------------------------------------------ window moments ----
@@ -413,9 +439,10 @@ def kernel_covariances(image: np.ndarray, window: int = 11, scale: float = 1.0,
     r = _check_window(window)
     scale = _check_positive(scale, "scale")
     out = np.empty(img.shape + (2, 2), np.float32)
+    covariance_2d, _ = _kernels_2d(img, r)
     for lo, hi, _, _ in _bands(img.shape[0], r, _check_tile(tile_rows)):
         cov = np.empty((3, hi - lo, img.shape[1]), np.float32)
-        _covariance_2d(img, r, scale, lo, hi, False, cov)
+        covariance_2d(img, r, scale, lo, hi, False, cov)
         out[lo:hi, :, 0, 0], out[lo:hi, :, 0, 1], out[lo:hi, :, 1, 1] = cov
         out[lo:hi, :, 1, 0] = cov[1]
     return out
@@ -466,10 +493,11 @@ def anisotropic_kde(image: np.ndarray, window: int = 11, scale: float = 1.0,
     out = np.zeros_like(img)
     if r == 0 or not img.any():
         return img.copy()
+    covariance_2d, spread_2d = _kernels_2d(img, r)
     for lo, hi, _, _ in _bands(img.shape[0], r, tile):
         cov = np.zeros((3, hi - lo, img.shape[1]), np.float32)
-        _covariance_2d(img, r, scale, lo, hi, True, cov)
-        _spread_2d(img, cov, r, out, lo)
+        covariance_2d(img, r, scale, lo, hi, True, cov)
+        spread_2d(img, cov, r, out, lo)
     return out
 
 
@@ -660,10 +688,11 @@ def adaptive_kde(image: np.ndarray, sigma_px: float = 2.0, *, alpha: float = 0.5
     if not img.any():
         return out
     r = max(int(math.ceil(truncate * float(sig[img > 0].max()))), 1)
+    _, spread_2d = _kernels_2d(img, r)
     for lo, hi, _, _ in _bands(img.shape[0], r, tile):
         var = sig[lo:hi] ** 2
         cov = np.ascontiguousarray(np.stack([var, np.zeros_like(var), var]), dtype=np.float32)
-        _spread_2d(img, cov, r, out, lo)
+        spread_2d(img, cov, r, out, lo)
     return out
 
 

@@ -275,3 +275,16 @@ def test_pair_builder_accepts_every_kde_kind():
     np.testing.assert_array_equal(pairs.make_target(img, "adaptive", sigma_px=1.5), kde.adaptive_kde(img, 1.5))
     np.testing.assert_allclose(pairs.make_target(img, "gaussian", pixel_size_nm=5.0, sigma_nm=10.0),
                                kde.gaussian_kde(img, 2.0))
+
+
+def test_threaded_and_serial_loops_agree(monkeypatch):
+    # small images run the serial loops; force the threaded ones (row stripes, even/odd passes)
+    img = filament_image((53, 40))
+    serial = (kde.anisotropic_kde(img, 11, 2.0, tile_rows=20), kde.kernel_covariances(img, 7, 1.5),
+              kde.adaptive_kde(img, 1.5))
+    monkeypatch.setattr(kde, "_SERIAL_WORK", 0)
+    threaded = (kde.anisotropic_kde(img, 11, 2.0, tile_rows=20), kde.kernel_covariances(img, 7, 1.5),
+                kde.adaptive_kde(img, 1.5))
+    for s, t in zip(serial, threaded):
+        np.testing.assert_allclose(t, s, rtol=1e-6, atol=1e-7)
+    assert_float32_close(threaded[0], anisotropic_kde_reference(img, 11, 2.0))
