@@ -84,6 +84,8 @@ BOOK_TOOLS := scripts/prepare_book.py scripts/vendor_widget_js.py book/_template
 book/_build/html/index.html: $(EXECUTED) $(BOOK_SRC) $(PKG_SRC) $(BOOK_TOOLS)
 	$(PY) scripts/vendor_widget_js.py --out book/_static/vendor --cache $(BUILD)/npm
 	$(PY) scripts/prepare_book.py --executed $(EXEC) --out book/notebooks --config book/_config.yml
+	@# viewcode skips source pages older than their module: regenerate them with the current page layout
+	rm -rf book/_build/html/_modules
 	$(VENV)/bin/jupyter-book build book --warningiserror --nitpick --keep-going --quiet
 	@touch $@
 
