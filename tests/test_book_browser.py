@@ -242,7 +242,8 @@ def test_every_page_of_the_book_works_in_a_browser():
     if shots.exists():
         shutil.rmtree(shots)
     reports = check_book.check_book(BOOK_HTML, shots)
-    assert problems_of(reports) == []
+    problems = problems_of(reports)
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
     pages = {r.page: r for r in reports}
     notebooks = [p for p in pages if p.startswith("notebooks/")]
     assert notebooks, "the book has no notebook pages"
