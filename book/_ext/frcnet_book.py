@@ -27,7 +27,8 @@ from sphinx.util.nodes import nested_parse_with_titles
 #: documents rebuilt every time (their content comes from the code, not from their source)
 ALWAYS_REREAD = ("cli", "api/index")
 
-HELP_COLUMNS = "88"
+#: argparse wraps help at this width (minus 2): the code blocks of the page show about 80 characters
+HELP_COLUMNS = "78"
 
 
 def subcommands() -> list[str]:
