@@ -35,7 +35,7 @@ On-disk format (``.npz``, one file per split, e.g. ``run/data/pairs/gaussian/tra
     ``origins_px`` (``[row, col]`` of each patch in its field), ``target_params`` and anything else.
 
 Fields folder (``run/data/fields/``, written by :func:`save_fields`)
--------------------------------------------------------------------
+--------------------------------------------------------------------
 ``<field_id>.npz``
     one simulation each (:func:`~frcnet_lite.simulate.save_simulation`).
 ``fields.json``

@@ -11,7 +11,7 @@ with probability 1/2, independently. That is exactly a random split of the local
 and works for images of counts too. (Repeated localizations of one blinking molecule land in
 both halves, so agreement is somewhat optimistic: the same caveat as for random-split FRC.)
 
-The local agreement of two non-negative images ``a`` and ``b`` at each pixel is
+The local agreement of two non-negative images ``a`` and ``b`` at each pixel is::
 
     trust = 1 - G * |a - b| / G * (a + b)
 
