@@ -18,10 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import numpy as np
+
 from ._tf import tf
 
 __all__ = [
     "frc_loss",
+    "ms_ssim",
     "ms_ssim_loss",
     "ms_ssim_scales",
     "l1_loss",
@@ -88,22 +91,81 @@ def ms_ssim_scales(size_px: int, filter_size: int = 11, max_scales: int = 5) -> 
     return filter_size, powers
 
 
-def ms_ssim_loss(y_true, y_pred, max_val: float = 1.0):
-    """``1 - MS-SSIM`` with scales fitted to the image size (:func:`ms_ssim_scales`).
+def _gauss_1d(size: int, sigma: float):
+    x = np.arange(size, dtype=np.float64) - (size - 1) / 2.0
+    g = np.exp(-0.5 * (x / sigma) ** 2)
+    return (g / g.sum()).astype(np.float32)
+
+
+def _ssim_terms(x, y, g, c1: float, c2: float):
+    """Mean SSIM and mean contrast-structure term of one scale (valid Gaussian windows).
+
+    The five local moments are filtered in one pass as channels, with the separable Gaussian
+    (two 1D passes of ``size`` taps instead of one 2D pass of ``size**2``).
+    """
+    t = tf()
+    size = int(g.shape[0])
+    stack = t.concat([x, y, x * x, y * y, x * y], axis=-1)
+    k = t.constant(np.tile(g[:, None, None, None], (1, 1, 5, 1)))
+    m = t.nn.depthwise_conv2d(stack, k, [1, 1, 1, 1], "VALID")
+    m = t.nn.depthwise_conv2d(m, t.reshape(k, [1, size, 5, 1]), [1, 1, 1, 1], "VALID")
+    mx, my, exx, eyy, exy = (m[..., i] for i in range(5))
+    num0, den0 = 2.0 * mx * my, mx * mx + my * my
+    luminance = (num0 + c1) / (den0 + c1)
+    cs = (2.0 * exy - num0 + c2) / (exx + eyy - den0 + c2)
+    return t.reduce_mean(luminance * cs, axis=[1, 2]), t.reduce_mean(cs, axis=[1, 2])
+
+
+def _halve(x):
+    t = tf()
+    h, w = int(x.shape[1]), int(x.shape[2])
+    if h % 2 or w % 2:
+        x = t.pad(x, [[0, 0], [0, h % 2], [0, w % 2], [0, 0]], mode="SYMMETRIC")
+    return t.nn.avg_pool2d(x, 2, 2, "VALID")
+
+
+def ms_ssim(y_true, y_pred, max_val: float = 1.0, filter_sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03):
+    """Per-image MS-SSIM (Wang et al. 2003) with scales fitted to the image size, shape ``(batch,)``.
+
+    Same definition as ``tf.image.ssim_multiscale`` (valid Gaussian windows, 2 x 2 average-pool
+    downsampling, ``relu`` of each scale's term before the power) but with a *separable* Gaussian
+    filter: about 5x fewer operations than TensorFlow's 2D filter, which made MS-SSIM cost more
+    than the lite U-Net itself. Scales and filter size come from :func:`ms_ssim_scales`.
 
     Examples
     --------
-    >>> import numpy as np
+    >>> a = np.random.default_rng(0).random((2, 64, 64, 1)).astype("float32")
+    >>> np.round(ms_ssim(a, a).numpy(), 6).tolist()
+    [1.0, 1.0]
+    """
+    t = tf()
+    x, y = _as4d(y_true), _as4d(y_pred)
+    if x.shape[1:] != y.shape[1:]:
+        raise ValueError(f"y_true and y_pred must have one image shape, got {tuple(x.shape)} and {tuple(y.shape)}")
+    size = min(int(x.shape[1]), int(x.shape[2]))
+    filter_size, powers = ms_ssim_scales(size)
+    g = _gauss_1d(filter_size, filter_sigma)
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+    terms = []
+    for i, p in enumerate(powers):
+        if i:
+            x, y = _halve(x), _halve(y)
+        ssim, cs = _ssim_terms(x, y, g, c1, c2)
+        value = ssim if i == len(powers) - 1 else cs
+        terms.append(t.pow(t.maximum(value[:, 0] if value.shape.rank == 2 else value, 1e-12), p))
+    return t.reduce_prod(t.stack(terms, axis=-1), axis=-1)
+
+
+def ms_ssim_loss(y_true, y_pred, max_val: float = 1.0):
+    """``1 - MS-SSIM``, batch mean (:func:`ms_ssim`; scales fitted by :func:`ms_ssim_scales`).
+
+    Examples
+    --------
     >>> a = np.random.default_rng(0).random((2, 64, 64, 1)).astype("float32")
     >>> round(float(ms_ssim_loss(a, a)), 6)
     0.0
     """
-    t = tf()
-    y_true, y_pred = _as4d(y_true), _as4d(y_pred)
-    size = min(int(y_true.shape[1]), int(y_true.shape[2]))
-    filter_size, powers = ms_ssim_scales(size)
-    val = t.image.ssim_multiscale(y_true, y_pred, max_val=max_val, power_factors=powers, filter_size=filter_size)
-    return 1.0 - t.reduce_mean(val)
+    return 1.0 - tf().reduce_mean(ms_ssim(y_true, y_pred, max_val))
 
 
 def l1_loss(y_true, y_pred):

@@ -86,3 +86,13 @@ def test_combined_loss_rejects_bad_weights(weights, match):
 def test_bad_shapes_are_explained():
     with pytest.raises(ValueError, match="batch, H, W"):
         losses.l1_loss(np.zeros((4, 4)), np.zeros((4, 4)))
+
+
+@pytest.mark.parametrize("size", [32, 64, 128, 200])
+def test_separable_ms_ssim_equals_tensorflows(size):
+    """Our separable-filter MS-SSIM against tf.image.ssim_multiscale with the same scales."""
+    a = _img(size, 3)
+    b = np.clip(0.7 * a + 0.3 * RNG.random(a.shape), 0, 1).astype("float32")
+    fs, powers = losses.ms_ssim_scales(size)
+    ref = tf.image.ssim_multiscale(a, b, 1.0, power_factors=powers, filter_size=fs).numpy()
+    np.testing.assert_allclose(losses.ms_ssim(a, b).numpy(), ref, atol=2e-5)
