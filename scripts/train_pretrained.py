@@ -111,6 +111,30 @@ def plot_history(history: list, path: Path) -> None:
     plt.close(fig)
 
 
+def _readme(config, summary: dict, table_lines: list, args) -> str:
+    rows = [line.split(",") for line in table_lines]
+    table = ["| " + " | ".join(r) + " |" for r in rows]
+    table.insert(1, "|" + "---|" * len(rows[0]))
+    return f"""# The shipped frcnet-lite model
+
+Lite pix2pix U-Net (depth {config.depth}, {config.base_filters}..{config.max_filters} filters) trained on
+simulated microtubule dSTORM fields ({args.train_fields} fields of {args.field_size_nm / 1000:g} um, 5 nm pixels):
+input = histogram of a random time window holding {args.fraction:.0%} of the localizations (raw counts),
+target = {config.target_kind} KDE of all localizations, loss = {config.loss_weights}.
+Load it with `frcnet_lite.model.load_model()`; `predict_image(model, counts)` returns the density in target units
+(normalisation in `model.json`).
+
+Reproduce: `python scripts/train_pretrained.py --config configs/pretrained_lite.yaml` (configuration:
+`train_config.yaml`; curves: `history.csv`, `training_curves.png`).
+
+## Validation against the ground truth ({summary["fields"]} held-out fields)
+
+Normalisation: {summary["normalisation"]}. Higher is better except for MSE.
+
+{chr(10).join(table)}
+"""
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--config", default="configs/pretrained_lite.yaml")
@@ -163,6 +187,7 @@ def main(argv=None) -> int:
                      "validation_metrics.csv", "training_curves.png"):
             shutil.copy2(work / "model" / name, staging / name)
         shutil.copy2(args.config, staging / "train_config.yaml")
+        (staging / "README.md").write_text(_readme(config, summary, lines, args))
         if pkg.exists():
             shutil.rmtree(pkg)
         os.replace(staging, pkg)
