@@ -41,13 +41,43 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
+def _references(value) -> set[str]:
+    """Model ids a widget state value refers to (``"IPY_MODEL_<id>"`` strings, nested)."""
+    if isinstance(value, str):
+        return {value[len("IPY_MODEL_"):]} if value.startswith("IPY_MODEL_") else set()
+    if isinstance(value, dict):
+        return set().union(*(_references(v) for v in value.values())) if value else set()
+    if isinstance(value, (list, tuple)):
+        return set().union(*(_references(v) for v in value)) if value else set()
+    return set()
+
+
+def _tree(model_id: str, state: dict) -> tuple[set[str], bool]:
+    """All model ids reachable from ``model_id`` and whether every one of them is in ``state``."""
+    seen: set[str] = set()
+    todo = [model_id]
+    complete = True
+    while todo:
+        mid = todo.pop()
+        if mid in seen:
+            continue
+        seen.add(mid)
+        if mid not in state:
+            complete = False
+            continue
+        todo.extend(_references(state[mid].get("state", {})))
+    return seen, complete
+
+
 def drop_dangling_widget_views(nb: dict) -> int:
-    """Drop the outputs that show a widget missing from the stored widget state.
+    """Drop widget outputs that cannot render in the static book, and their state.
 
     papermill stores the state of the widgets still open when the notebook ends; a widget closed
     before (e.g. a finished ``tqdm`` progress bar) leaves a view that no page can render, and its
-    ``text/plain`` fallback is its first state (``0%|  | 0/16``), which would mislead. Returns the
-    number of outputs dropped.
+    ``text/plain`` fallback is its first state (``0%|  | 0/16``), which would mislead. Whether a
+    progress bar's state is stored at all depends on timing, and a half-stored one breaks the
+    page's widget manager, so progress bars (trees holding a ``*ProgressModel``) are always
+    dropped, together with their models. Returns the number of outputs dropped.
 
     Examples
     --------
@@ -60,16 +90,23 @@ def drop_dangling_widget_views(nb: dict) -> int:
     """
     state = nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
     removed = 0
+    dropped_models: set[str] = set()
     for cell in nb.get("cells", []):
         kept = []
         for out in cell.get("outputs", []):
             data = out.get("data", {})
-            if WIDGET_VIEW in data and data[WIDGET_VIEW].get("model_id") not in state:
-                removed += 1
-                continue
+            if WIDGET_VIEW in data:
+                tree, complete = _tree(data[WIDGET_VIEW].get("model_id"), state)
+                progress = any(state.get(m, {}).get("model_name", "").endswith("ProgressModel") for m in tree)
+                if not complete or progress:
+                    removed += 1
+                    dropped_models |= tree
+                    continue
             kept.append(out)
         if "outputs" in cell:
             cell["outputs"] = kept
+    for mid in dropped_models:
+        state.pop(mid, None)
     return removed
 
 

@@ -65,6 +65,28 @@ CONFIG_JS = """// frcnet-lite book: ipywidgets embed modules and their fonts com
   paths["@jupyter-widgets/html-manager/dist/libembed-amd"] = dir + "libembed-amd";
   window.requirejs.config({paths: paths});
 })();
+// The embed bundle typesets widget labels with the MathJax 2 API (MathJax.Hub.Queue) whenever
+// window.MathJax exists; the book loads MathJax 3, which has no Hub: without this shim every widget
+// on a page with equations fails ("Cannot read properties of undefined (reading 'Queue')").
+(function () {
+  var hub = {Queue: function (job) {
+    var mj = window.MathJax, el = Array.isArray(job) ? job[2] : undefined;
+    if (mj && typeof mj.typesetPromise === "function") {
+      mj.typesetPromise(el ? [el] : undefined).catch(function () {});
+    }
+  }};
+  function patch(mj) {
+    if (mj && typeof mj === "object" && !mj.Hub) {
+      try { Object.defineProperty(mj, "Hub", {value: hub, configurable: true, enumerable: false}); } catch (e) {}
+    }
+  }
+  var current = window.MathJax;
+  patch(current);
+  try {  // MathJax 3 may (re)define window.MathJax when it loads: patch that object too
+    Object.defineProperty(window, "MathJax", {configurable: true, enumerable: true,
+      get: function () { return current; }, set: function (v) { current = v; patch(v); }});
+  } catch (e) {}
+})();
 """
 
 
