@@ -2,7 +2,7 @@
 
 The documented, reproducible command (from the repository root)::
 
-    python scripts/train_pretrained.py --config configs/pretrained_lite.yaml --work build/pretrained2
+    python scripts/train_pretrained.py --config configs/pretrained_lite.yaml --work build/pretrained3
 
 1. Simulates microtubule dSTORM fields with :mod:`frcnet_lite.simulate` (seeds 1000 + i; the last
    ``--val-fields`` are held out), renders the sparse input (a random time window holding
