@@ -114,6 +114,22 @@ def _rotate(image, angle, interpolation: str):
         fill_value=0.0, interpolation=interpolation, fill_mode="CONSTANT")[0]
 
 
+def _window_transform(angle, centre_xy, patch_size: int):
+    """Transform taking output pixel (x, y) of the patch to R(angle) (p - patch centre) + centre_xy."""
+    t = tf()
+    c, s = t.cos(angle), t.sin(angle)
+    cp = (patch_size - 1) / 2.0
+    cx, cy = centre_xy
+    return t.stack([c, -s, cx - c * cp + s * cp, s, c, cy - s * cp - c * cp, 0.0, 0.0])[None]
+
+
+def _transform(image, matrix, size: int, interpolation: str):
+    t = tf()
+    return t.raw_ops.ImageProjectiveTransformV3(
+        images=image[None], transforms=matrix, output_shape=t.constant([size, size]), fill_value=0.0,
+        interpolation=interpolation, fill_mode="CONSTANT")[0]
+
+
 def augment_pair(x, y, patch_size: int, seed, rotate: bool = True, flip: bool = True):
     """Randomly crop, rotate (any angle), centre-crop and flip one ``(H, W, 1)`` pair.
 
@@ -126,14 +142,18 @@ def augment_pair(x, y, patch_size: int, seed, rotate: bool = True, flip: bool = 
     h, w = t.shape(both)[0], t.shape(both)[1]
     oy = t.random.stateless_uniform([], seeds[0], 0, h - win + 1, dtype=t.int32)
     ox = t.random.stateless_uniform([], seeds[1], 0, w - win + 1, dtype=t.int32)
-    both = both[oy:oy + win, ox:ox + win]
-    both = t.ensure_shape(both, [win, win, 2])
     if rotate:
+        # Rotating the window about its centre and keeping the centre patch is one projective
+        # transform of the whole image straight to the patch: only patch_size**2 pixels are computed.
         angle = t.random.stateless_uniform([], seeds[2], 0.0, 2 * math.pi)
-        xr = _rotate(both[..., :1], angle, "NEAREST")
-        yr = _rotate(both[..., 1:], angle, "BILINEAR")
-        m = (win - patch_size) // 2
-        both = t.concat([xr, yr], axis=-1)[m:m + patch_size, m:m + patch_size]
+        centre = (t.cast(ox, t.float32) + (win - 1) / 2.0, t.cast(oy, t.float32) + (win - 1) / 2.0)
+        m = _window_transform(angle, centre, patch_size)
+        xr = _transform(both[..., :1], m, patch_size, "NEAREST")
+        yr = _transform(both[..., 1:], m, patch_size, "BILINEAR")
+        both = t.concat([xr, yr], axis=-1)
+    else:
+        both = both[oy:oy + win, ox:ox + win]
+    both = t.ensure_shape(both, [patch_size, patch_size, 2])
     if flip:
         both = t.image.stateless_random_flip_left_right(both, seeds[3])
         both = t.image.stateless_random_flip_up_down(both, seeds[4])

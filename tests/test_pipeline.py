@@ -86,3 +86,18 @@ def test_errors_name_the_problem():
         P.make_dataset(x, x[:1], P.Normalisation(1, 1), patch_size=16, batch_size=1, steps=1, rotate=False)
     with pytest.raises(ValueError, match="all zero"):
         P.fit_normalisation(x + 1, x)
+
+
+@pytest.mark.parametrize("interp", ["NEAREST", "BILINEAR"])
+def test_direct_patch_transform_equals_rotate_then_centre_crop(interp):
+    """The pipeline's one-step transform against the slow reference: cut window, rotate, crop centre."""
+    img = RNG.random((60, 60, 1)).astype("float32")
+    patch = 16
+    win = P.rotate_size_for(patch)
+    oy, ox, angle = 5, 9, tf.constant(1.1)
+    window = tf.constant(img[oy:oy + win, ox:ox + win])
+    m = (win - patch) // 2
+    ref = P._rotate(window, angle, interp).numpy()[m:m + patch, m:m + patch]
+    centre = (ox + (win - 1) / 2.0, oy + (win - 1) / 2.0)
+    out = P._transform(tf.constant(img), P._window_transform(angle, centre, patch), patch, interp).numpy()
+    np.testing.assert_allclose(out, ref, atol=1e-5)
