@@ -1,8 +1,10 @@
 """frcnet-lite: deep-learning SMLM reconstruction with anisotropic KDE targets and an area-FRC loss.
 
 The package is the machine behind the tutorial notebooks. Its modules are small and named for
-what they hold; the numpy-only modules import without TensorFlow, the TensorFlow ones
-(`losses`, `model`, `training`, ...) import it when they are first used.
+what they hold. The numpy-only modules import without TensorFlow; the TensorFlow ones
+(``frc_tf``, ``losses``, ``model``, ``pipeline``, ``training``, ``reconstruct``) import it when
+they are first used. Every module is reachable as an attribute (``frcnet_lite.kde``), imported on
+first access.
 
 Modules
 -------
@@ -17,6 +19,29 @@ metrics, resolution, reconstruct, trust   evaluation and whole-field reconstruct
 widgets                ipywidgets that also work in the static book
 """
 
+from __future__ import annotations
+
+import importlib
+
 from ._version import __version__
 
-__all__ = ["__version__"]
+#: The public modules (imported lazily on first attribute access).
+MODULES = (
+    "localizations", "io", "simulate", "rendering", "subsets", "pairs", "kde", "frc", "frc_tf",
+    "losses", "model", "pipeline", "training", "metrics", "resolution", "reconstruct", "trust",
+    "widgets", "cli",
+)
+
+__all__ = ["__version__", *MODULES]
+
+
+def __getattr__(name: str):
+    if name in MODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'frcnet_lite' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(MODULES))

@@ -30,3 +30,15 @@ def test_import_does_not_pull_in_tensorflow():
     code = "import sys, frcnet_lite, frcnet_lite.kde; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_every_public_module_is_reachable_lazily():
+    code = (
+        "import sys, frcnet_lite\n"
+        "assert 'frcnet_lite.kde' not in sys.modules\n"
+        "k = frcnet_lite.kde\n"
+        "assert k is sys.modules['frcnet_lite.kde']\n"
+        "print(all(hasattr(frcnet_lite, m) for m in frcnet_lite.MODULES))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "True"
