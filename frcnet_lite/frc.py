@@ -678,26 +678,19 @@ def save_table_csv(columns: dict[str, Any], path: Any) -> Any:
     ['a,b', '1,0.5', '2,nan']
     """
     import csv
-    import os
-    import tempfile
     from pathlib import Path
+
+    from ._files import atomic_write
 
     path = Path(path)
     lengths = {k: len(v) for k, v in columns.items()}
     if len(set(lengths.values())) > 1:
         raise ValueError(f"all columns must have the same length, got {lengths}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".csv", dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(list(columns))
-            for row in zip(*columns.values()):
-                writer.writerow([_fmt(v) for v in row])
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(list(columns))
+        for row in zip(*columns.values()):
+            writer.writerow([_fmt(v) for v in row])
     return path
 
 

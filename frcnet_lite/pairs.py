@@ -47,7 +47,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from ._files import atomic_write
 from .localizations import LocalizationTable
 from .rendering import data_fov_nm, render_histogram
 from .simulate import Simulation, load_simulation, render_truth, save_simulation
@@ -401,16 +401,8 @@ def rebuild_pairs(
 
 # ---------------------------------------------------------------------------- storage
 def _atomic_savez(path: Path, arrays: Mapping[str, Any]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".npz", dir=path.parent, prefix=".tmp-")
-    os.close(fd)
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600 files
-    try:
+    with atomic_write(path) as tmp:
         np.savez_compressed(tmp, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

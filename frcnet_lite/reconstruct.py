@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
+
+from ._files import atomic_write
 
 __all__ = [
     "TilingConfig",
@@ -269,21 +270,13 @@ def write_float_tiff(path: str | os.PathLike, image: np.ndarray, pixel_size_nm: 
     img = np.asarray(image, dtype=np.float32)
     if img.ndim != 2:
         raise ValueError(f"write_float_tiff writes 2D images, got shape {img.shape}")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     px_um = pixel_size_nm / 1000.0
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_write(path) as tmp:
         tifffile.imwrite(
             tmp, img, imagej=True, resolution=(1.0 / px_um, 1.0 / px_um),
             metadata={"unit": "um", "axes": "YX"},
         )
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    return Path(path)
 
 
 def _tiff_pixel_size_nm(tif) -> float | None:

@@ -37,13 +37,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
+from ._files import atomic_write
 from .localizations import LocalizationMeta, LocalizationTable
 from .rendering import render_histogram
 
@@ -553,15 +553,8 @@ def save_simulation(sim: Simulation, path: str | os.PathLike) -> Path:
         meta_json=np.asarray(json.dumps({"pixel_size_nm": meta.pixel_size_nm, "n_frames": meta.n_frames,
                                          "source": meta.source})),
     )
-    fd, tmp = tempfile.mkstemp(suffix=".npz", dir=path.parent, prefix=".tmp-")
-    os.close(fd)
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600 files
-    try:
+    with atomic_write(path) as tmp:
         np.savez_compressed(tmp, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

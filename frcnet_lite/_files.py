@@ -1,0 +1,40 @@
+"""Writing files so that a failure never leaves a partial file or destroys an existing one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike) -> Iterator[str]:
+    """Yield a temporary file name beside ``path``; it replaces ``path`` only if the block succeeds.
+
+    The temporary name is hidden (``.<name>.<random>.partial<suffix>``) and keeps ``path``'s suffix,
+    since writers such as :func:`numpy.savez` choose the format by it. On any error it is removed
+    and an existing ``path`` is left untouched.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "a.txt"
+    ...     with atomic_write(p) as tmp:
+    ...         _ = pathlib.Path(tmp).write_text("done")
+    ...     p.read_text(), sorted(x.name for x in pathlib.Path(d).iterdir())
+    ('done', ['a.txt'])
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".partial{path.suffix}")
+    os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; results should be readable like any other file
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
