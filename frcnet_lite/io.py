@@ -67,11 +67,12 @@ __all__ = [
     "read_image",
     "write_tiff",
     "read_tiff_pixel_size_nm",
+    "read_image_with_pixel_size",
 ]
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
-    """Read a 2D image (PNG or TIFF) as float32.
+    """Read a 2D image (TIFF, PNG, JPEG, BMP) as float32 (see :func:`read_image_with_pixel_size`).
 
     Examples
     --------
@@ -81,30 +82,46 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     ...     read_image(p).sum(), read_tiff_pixel_size_nm(p)
     (np.float32(3.0), 5.0)
     """
+    return read_image_with_pixel_size(path)[0]
+
+
+def read_image_with_pixel_size(path: str | os.PathLike) -> tuple[np.ndarray, float | None]:
+    """Read a 2D image (TIFF, PNG, JPEG, BMP) and its pixel size in nm if the file states one.
+
+    Colour images become the mean of R, G and B. Only calibrated TIFFs state a pixel size
+    (:func:`read_tiff_pixel_size_nm`). Returns ``(image float32, pixel_size_nm or None)``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        If it is not a readable 2D image.
+    """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no image file at {path}")
-    ext = path.suffix.lower()
+    if not path.is_file():
+        raise FileNotFoundError(f"no such image file: {path}")
+    px = None
     try:
-        if ext in (".tif", ".tiff"):
+        if path.suffix.lower() in (".tif", ".tiff"):
             import tifffile
 
-            arr = tifffile.imread(path)
-        elif ext in (".png", ".jpg", ".jpeg", ".bmp"):
+            with tifffile.TiffFile(path) as tif:
+                arr = tif.asarray()
+                px = _tiff_pixel_size_nm(tif)
+        else:
             from PIL import Image
 
             with Image.open(path) as im:
                 arr = np.asarray(im)
-        else:
-            raise ValueError(f"cannot read {path}: unknown image extension {ext!r} (expected .png or .tif)")
-    except (OSError, SyntaxError) as exc:
-        raise ValueError(f"cannot read the image {path}: {exc}") from exc
-    arr = np.squeeze(arr)
+    except Exception as exc:  # noqa: BLE001  (any reader error means: not an image)
+        raise ValueError(f"{path} is not a readable image file ({type(exc).__name__}: {exc})") from exc
+    arr = np.squeeze(np.asarray(arr))
     if arr.ndim == 3 and arr.shape[-1] in (3, 4):  # colour image: the mean of R, G and B
         arr = arr[..., :3].mean(axis=-1)
     if arr.ndim != 2:
-        raise ValueError(f"{path} is not a 2D image: shape {arr.shape}")
-    return arr.astype(np.float32)
+        raise ValueError(f"{path} holds an image of shape {arr.shape}; expected a single 2D plane")
+    return arr.astype(np.float32), px
 
 
 def write_tiff(path: str | os.PathLike, image: np.ndarray, pixel_size_nm: float | None = None) -> Path:
@@ -134,27 +151,39 @@ def write_tiff(path: str | os.PathLike, image: np.ndarray, pixel_size_nm: float 
     kwargs = {}
     if pixel_size_nm is not None:
         per_um = 1000.0 / float(pixel_size_nm)
-        kwargs = {"resolution": (per_um, per_um), "metadata": {"unit": "um"}}
+        kwargs = {"resolution": (per_um, per_um), "metadata": {"unit": "um", "axes": "YX"}}
     with atomic_write(path) as tmp:
         tifffile.imwrite(tmp, img, imagej=True, **kwargs)
     return path
 
 
 def read_tiff_pixel_size_nm(path: str | os.PathLike) -> float | None:
-    """Pixel size (nm) from a TIFF's resolution tags (assumed per micrometre, as ImageJ writes), or None."""
+    """Pixel size (nm) stated by a TIFF's calibration, or None when it states none."""
     import tifffile
 
-    with tifffile.TiffFile(path) as tf:
-        tags = tf.pages[0].tags
-        if "XResolution" not in tags:
-            return None
-        num, den = tags["XResolution"].value
-        if num == 0 or (num, den) == (1, 1):
-            return None
-        unit = (tf.imagej_metadata or {}).get("unit", "um")
-        per_unit = num / den
-        scale = {"um": 1000.0, "micron": 1000.0, "\\u00B5m": 1000.0, "µm": 1000.0, "nm": 1.0}.get(unit, 1000.0)
-        return round(scale / per_unit, 6)
+    with tifffile.TiffFile(path) as tif:
+        return _tiff_pixel_size_nm(tif)
+
+
+def _tiff_pixel_size_nm(tif) -> float | None:
+    """Pixel size (nm) of an open TIFF: ImageJ's unit (um / nm) or a centimetre ResolutionUnit; else None."""
+    page = tif.pages[0]
+    tag = page.tags.get("XResolution")
+    if tag is None:
+        return None
+    num, den = tag.value
+    if num == 0 or den == 0 or (num, den) == (1, 1):
+        return None
+    per_pixel = den / num  # units per pixel
+    unit = str((tif.imagej_metadata or {}).get("unit", "")).lower()
+    if unit in ("um", "micron", "microns", "µm", "\\u00b5m"):
+        return round(per_pixel * 1000.0, 6)
+    if unit == "nm":
+        return round(per_pixel, 6)
+    res_unit = page.tags.get("ResolutionUnit")
+    if res_unit is not None and int(res_unit.value) == 3:  # centimetre
+        return round(per_pixel * 1e7, 6)
+    return None  # inch or no unit: no physical calibration
 
 
 # ============================================================================ localizations

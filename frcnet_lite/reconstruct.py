@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from ._files import atomic_write
+from .io import read_image_with_pixel_size, write_tiff
 
 __all__ = [
     "TilingConfig",
@@ -251,8 +251,9 @@ def rescale_counts(image: np.ndarray, from_pixel_size_nm: float, to_pixel_size_n
 def write_float_tiff(path: str | os.PathLike, image: np.ndarray, pixel_size_nm: float) -> Path:
     """Write a 2D image as a 32-bit float ImageJ TIFF whose calibration Fiji reads (in micrometres).
 
-    The file is written under a temporary name in the same folder and renamed when complete, so
-    a failure never leaves a partial file (nor destroys an existing one).
+    :func:`frcnet_lite.io.write_tiff` with the pixel size required. The file is written under a
+    temporary name in the same folder and renamed when complete, so a failure never leaves a
+    partial file (nor destroys an existing one).
 
     Examples
     --------
@@ -263,79 +264,9 @@ def write_float_tiff(path: str | os.PathLike, image: np.ndarray, pixel_size_nm: 
     >>> img.dtype.name, round(px, 6)
     ('float32', 5.0)
     """
-    import tifffile  # noqa: PLC0415
-
-    if not (pixel_size_nm > 0 and math.isfinite(pixel_size_nm)):
+    if pixel_size_nm is None or not (pixel_size_nm > 0 and math.isfinite(pixel_size_nm)):
         raise ValueError(f"pixel_size_nm must be a positive number, got {pixel_size_nm!r}")
-    img = np.asarray(image, dtype=np.float32)
-    if img.ndim != 2:
-        raise ValueError(f"write_float_tiff writes 2D images, got shape {img.shape}")
-    px_um = pixel_size_nm / 1000.0
-    with atomic_write(path) as tmp:
-        tifffile.imwrite(
-            tmp, img, imagej=True, resolution=(1.0 / px_um, 1.0 / px_um),
-            metadata={"unit": "um", "axes": "YX"},
-        )
-    return Path(path)
-
-
-def _tiff_pixel_size_nm(tif) -> float | None:
-    page = tif.pages[0]
-    tag = page.tags.get("XResolution")
-    if tag is None:
-        return None
-    num, den = tag.value
-    if num == 0 or den == 0:
-        return None
-    px = den / num  # units per pixel
-    ij = tif.imagej_metadata or {}
-    unit = str(ij.get("unit", "")).lower()
-    res_unit = page.tags.get("ResolutionUnit")
-    if unit in ("um", "micron", "µm", "\\u00B5m", "microns"):
-        return px * 1000.0
-    if unit == "nm":
-        return px
-    if res_unit is not None and int(res_unit.value) == 3:  # centimetre
-        return px * 1e7
-    return None  # inch or no unit: no physical calibration
-
-
-def read_image_with_pixel_size(path: str | os.PathLike) -> tuple[np.ndarray, float | None]:
-    """Read a 2D image (TIFF, PNG, JPEG, BMP) and its pixel size in nm if the file states one.
-
-    Colour images are summed over channels. Returns ``(image float32, pixel_size_nm or None)``.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the file does not exist.
-    ValueError
-        If it is not a readable 2D image.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no such image file: {path}")
-    px = None
-    try:
-        if path.suffix.lower() in (".tif", ".tiff"):
-            import tifffile  # noqa: PLC0415
-
-            with tifffile.TiffFile(path) as tif:
-                img = tif.asarray()
-                px = _tiff_pixel_size_nm(tif)
-        else:
-            from PIL import Image  # noqa: PLC0415
-
-            with Image.open(path) as im:
-                img = np.asarray(im)
-    except Exception as exc:  # noqa: BLE001  (any reader error means: not an image)
-        raise ValueError(f"{path} is not a readable image file ({type(exc).__name__}: {exc})") from exc
-    img = np.squeeze(np.asarray(img))
-    if img.ndim == 3 and img.shape[-1] in (3, 4):
-        img = img[..., :3].sum(axis=-1)
-    if img.ndim != 2:
-        raise ValueError(f"{path} holds an image of shape {img.shape}; expected a single 2D plane")
-    return img.astype(np.float32), px
+    return write_tiff(path, image, pixel_size_nm=pixel_size_nm)
 
 
 def read_counts(path: str | os.PathLike, model_pixel_size_nm: float, pixel_size_nm: float | None = None) -> tuple[np.ndarray, float]:

@@ -43,7 +43,7 @@ def read_any_image(path: Path) -> np.ndarray:
         if arr.ndim != 2:
             raise ValueError(f"{path} holds an array of shape {arr.shape}; expected a 2D image")
         return arr.astype(np.float32)
-    from ..reconstruct import read_image_with_pixel_size  # noqa: PLC0415
+    from ..io import read_image_with_pixel_size  # noqa: PLC0415
 
     return read_image_with_pixel_size(path)[0]
 
