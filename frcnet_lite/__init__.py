@@ -13,9 +13,11 @@ simulate               realistic microtubule dSTORM simulator with ground truth
 rendering, subsets     histograms, Gaussian rendering, sparse time-window subsets, FRC splits
 pairs                  training pairs (sparse input, dense target) on disk
 kde                    Gaussian, adaptive and anisotropic adaptive kernel density estimates
-frc, frc_tf            Fourier ring correlation (numpy) and its differentiable TensorFlow twin
+frc, frc_tf            Fourier ring correlation of two images (numpy) and its differentiable TensorFlow twin
+frc_study              the FRC-vs-fraction study (paper Fig. 2): resolution and area-FRC against the data
 losses, model, pipeline, training   the U-Net, its losses and training
-metrics, resolution, reconstruct, trust   evaluation and whole-field reconstruction
+metrics, resolution, reconstruct, trust   evaluation (resolution: FRC of localizations, two filaments)
+                       and whole-field reconstruction
 widgets                ipywidgets that also work in the static book
 """
 
@@ -27,7 +29,7 @@ from ._version import __version__
 
 #: The public modules (imported lazily on first attribute access).
 MODULES = (
-    "localizations", "io", "simulate", "rendering", "subsets", "pairs", "kde", "frc", "frc_tf",
+    "localizations", "io", "simulate", "rendering", "subsets", "pairs", "kde", "frc", "frc_tf", "frc_study",
     "losses", "model", "pipeline", "training", "metrics", "resolution", "reconstruct", "trust",
     "widgets", "cli",
 )

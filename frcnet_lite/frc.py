@@ -1,4 +1,8 @@
-"""Fourier ring correlation (FRC) in numpy: curves, thresholds, resolution and the area-FRC.
+"""Fourier ring correlation (FRC) of two images, in numpy: rings, curves, thresholds and the area-FRC.
+
+This module holds the FRC *maths* only. The resolution of a localization set (split, render, FRC,
+threshold) is :mod:`frcnet_lite.resolution`; the FRC-vs-fraction study of Berberich et al. (2021,
+Fig. 2) is :mod:`frcnet_lite.frc_study`; the differentiable TensorFlow twin is :mod:`frcnet_lite.frc_tf`.
 
 The FRC of two images ``f1`` and ``f2`` of the same object with independent noise is, for each
 ring ``r`` of spatial frequencies of (about) the same magnitude,
@@ -10,6 +14,16 @@ ring ``r`` of spatial frequencies of (about) the same magnitude,
 
 (Saxton & Baumeister 1982; for SMLM: Nieuwenhuizen et al. 2013). Rings where either image has no
 power get FRC 0, never NaN.
+
+**Real part, not modulus** (a deliberate departure from the authors' code). The numerator is the
+real part of ``sum F1 F2*``, as in Saxton & Baumeister and Nieuwenhuizen et al.; the FRC of the
+authors' code (Berberich et al. 2021, CIA-CCTB/FRCnet) takes the modulus instead. For real images
+the imaginary parts of ``k`` and ``-k`` cancel in a ring sum, so the real part loses nothing, while
+a modulus loses the sign, and the sign matters: a modulus is never negative, so it scores anti-correlated images (``-f`` against ``f``)
+as perfectly correlated and gives independent noise a positive FRC instead of one that scatters
+around 0. The real part keeps the FRC in [-1, 1] with zero mean for independent halves (what the
+1/7 and half-bit thresholds assume), and as a loss it penalises a sign-flipped prediction (loss 2)
+instead of rewarding it.
 
 **Ring definition** (used by every function here *and* by :mod:`frcnet_lite.frc_tf`). For an image
 of ``H x W`` pixels of ``pixel_size_nm``, let ``L = min(H, W)``. The Fourier pixel ``(ky, kx)``
@@ -32,8 +46,9 @@ the frequency range), and the FRC loss is ``1 - area``. :func:`cutoff_ring` comp
 from __future__ import annotations
 
 import functools
+import importlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -43,7 +58,6 @@ from scipy.signal import windows as sp_windows
 __all__ = [
     "FRC_THRESHOLD_1_7",
     "FRCCurve",
-    "FRCResolution",
     "ring_index",
     "cutoff_ring",
     "compute_frc",
@@ -52,10 +66,6 @@ __all__ = [
     "half_bit_threshold",
     "threshold_crossing",
     "ring_sums",
-    "frc_resolution",
-    "frc_vs_fraction",
-    "save_table_csv",
-    "plot_frc",
 ]
 
 #: The fixed 1/7 threshold of Nieuwenhuizen et al. (2013).
@@ -433,347 +443,21 @@ def threshold_crossing(curve: FRCCurve, threshold: float | str = FRC_THRESHOLD_1
     return float(f0 + t * (f1 - f0))
 
 
-# --------------------------------------------------- resolution from localizations --
-@dataclass(frozen=True)
-class FRCResolution:
-    """FRC resolution from repeated two-way splits of one localization set.
-
-    Attributes
-    ----------
-    resolution_nm : float
-        Mean over the repeats of ``1 / crossing frequency``, in nm (NaN if no repeat crossed).
-    std_nm : float
-        Standard deviation over the repeats, in nm (0 for a single repeat).
-    crossing_per_nm : numpy.ndarray
-        Crossing frequency of each repeat, in 1/nm (NaN where the curve did not cross).
-    curves : list of FRCCurve
-        One curve per repeat.
-    threshold : float or str
-        The threshold used.
-    split : str
-        "random" or "time".
-    """
-
-    resolution_nm: float
-    std_nm: float
-    crossing_per_nm: np.ndarray
-    curves: list = field(repr=False)
-    threshold: float | str = FRC_THRESHOLD_1_7
-    split: str = "random"
-
-    def mean_curve(self) -> FRCCurve:
-        """The FRC averaged over the repeats."""
-        first = self.curves[0]
-        mean = np.mean([c.frc for c in self.curves], axis=0)
-        return FRCCurve(first.frequency_per_nm, mean, first.n_pixels, first.pixel_size_nm)
-
-    def as_dict(self) -> dict:
-        """JSON-friendly summary."""
-        return {
-            "resolution_nm": _nan_to_none(self.resolution_nm),
-            "std_nm": _nan_to_none(self.std_nm),
-            "crossing_per_nm": [_nan_to_none(float(v)) for v in self.crossing_per_nm],
-            "threshold": self.threshold if isinstance(self.threshold, str) else float(self.threshold),
-            "split": self.split,
-            "n_repeats": len(self.curves),
-            "pixel_size_nm": self.curves[0].pixel_size_nm,
-        }
+# --------------------------------------------------------------- names that moved --
+#: Public names that lived here before the split and where they live now. They stay reachable as
+#: ``frc.<name>`` (looked up on first use, so importing this module never imports the modules
+#: above it) until the notebooks and scripts call them from their new homes; they are not part of
+#: this module's API (not in ``__all__``).
+_MOVED = {
+    "FRCResolution": "resolution",
+    "frc_resolution": "resolution",
+    "plot_frc": "resolution",
+    "frc_vs_fraction": "frc_study",
+    "save_table_csv": "frc_study",
+}
 
 
-def _nan_to_none(value: float) -> float | None:
-    return None if not np.isfinite(value) else float(value)
-
-
-def _split_curve(locs: Any, pixel_size_nm: float, fov_nm: tuple, split: str, rng: np.random.Generator,
-                 window: WindowName, smooth_rings: int) -> FRCCurve:
-    from .rendering import render_histogram
-    from .subsets import split_halves
-
-    half1, half2 = split_halves(locs, mode=split, rng=rng)
-    img1 = render_histogram(half1, pixel_size_nm, fov_nm)
-    img2 = render_histogram(half2, pixel_size_nm, fov_nm)
-    return compute_frc(img1, img2, pixel_size_nm, window=window, smooth_rings=smooth_rings)
-
-
-def frc_resolution(
-    locs: Any,
-    pixel_size_nm: float = 5.0,
-    threshold: float | str = FRC_THRESHOLD_1_7,
-    split: Literal["random", "time"] = "random",
-    n_repeats: int = 5,
-    rng: np.random.Generator | int | None = None,
-    fov_nm: tuple[float, float, float, float] | None = None,
-    window: WindowName = "none",
-    smooth_rings: int = 1,
-) -> FRCResolution:
-    """FRC resolution of a localization set (Nieuwenhuizen et al. 2013).
-
-    The localizations are split in two halves (:func:`frcnet_lite.subsets.split_halves`), both are
-    rendered as histograms (:func:`frcnet_lite.rendering.render_histogram`) on the same grid, and
-    the resolution is ``1 / f`` where ``f`` is the first crossing of the threshold
-    (:func:`threshold_crossing`). Repeats with new random splits give a mean and spread.
-
-    Parameters
-    ----------
-    locs : LocalizationTable
-        The localizations (x_nm, y_nm, frame).
-    pixel_size_nm : float
-        Rendering pixel size in nm (default 5). It must be well below the expected resolution:
-        the measurable limit is ``2 * pixel_size_nm`` (Nyquist).
-    threshold : float or "half-bit"
-        1/7 (default) or the half-bit threshold.
-    split : {"random", "time"}
-        Random halves (repeats draw new halves) or alternating time blocks (deterministic, so it
-        is computed once whatever ``n_repeats``; less optimistic for blinking dyes).
-    n_repeats : int
-        Number of random splits (>= 1).
-    rng : numpy.random.Generator or int or None
-        Random source for the splits.
-    fov_nm : tuple (x0, y0, x1, y1), optional
-        Field of view; default ``locs.bounds_nm()``.
-    window : {"none", "tukey", "hamming"}
-        Window applied before the Fourier transform (see :func:`frc_curve`).
-    smooth_rings : int
-        Moving-average half-width applied to each curve before the threshold search (default 1,
-        i.e. over 3 rings, so a single noisy ring does not end the curve early).
-
-    Returns
-    -------
-    FRCResolution
-        Mean and standard deviation of the resolution in nm, crossings and curves.
-
-    Examples
-    --------
-    >>> from frcnet_lite.localizations import LocalizationTable
-    >>> rng = np.random.default_rng(0)
-    >>> x = np.repeat(rng.uniform(0, 2000, 400), 10) + rng.normal(0, 15, 4000)
-    >>> y = np.repeat(rng.uniform(0, 2000, 400), 10) + rng.normal(0, 15, 4000)
-    >>> locs = LocalizationTable({"x_nm": x, "y_nm": y, "frame": np.arange(4000)})
-    >>> res = frc_resolution(locs, pixel_size_nm=5.0, n_repeats=3, rng=1, fov_nm=(0, 0, 2000, 2000))
-    >>> 20 < res.resolution_nm < 100
-    True
-    """
-    if int(n_repeats) < 1:
-        raise ValueError(f"n_repeats must be >= 1, got {n_repeats!r}")
-    if split not in ("random", "time"):
-        raise ValueError(f"split must be 'random' or 'time', got {split!r}")
-    if len(locs) < 2:
-        raise ValueError(f"FRC needs at least 2 localizations to split, got {len(locs)}")
-    gen = np.random.default_rng(rng)
-    fov = tuple(fov_nm) if fov_nm is not None else locs.bounds_nm()
-    repeats = 1 if split == "time" else int(n_repeats)
-    curves = [_split_curve(locs, pixel_size_nm, fov, split, gen, window, smooth_rings) for _ in range(repeats)]
-    crossing = np.array([threshold_crossing(c, threshold) for c in curves])
-    res = 1.0 / crossing[np.isfinite(crossing)]
-    mean = float(res.mean()) if res.size else float("nan")
-    std = float(res.std(ddof=1)) if res.size > 1 else (0.0 if res.size else float("nan"))
-    return FRCResolution(mean, std, crossing, curves, threshold, split)
-
-
-def frc_vs_fraction(
-    locs: Any,
-    fractions: Any = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0),
-    pixel_size_nm: float = 5.0,
-    n_repeats: int = 3,
-    cutoffs: tuple[float, ...] = (0.2, 0.5),
-    rng: np.random.Generator | int | None = None,
-    fov_nm: tuple[float, float, float, float] | None = None,
-    split: Literal["random", "time"] = "random",
-    threshold: float | str = FRC_THRESHOLD_1_7,
-    progress: bool | None = None,
-) -> dict[str, np.ndarray]:
-    """FRC resolution and area-FRC against the fraction of localizations (Berberich et al. 2021, Fig. 2).
-
-    For each fraction and repeat, a sparse subset is taken as a random contiguous time window
-    (:func:`frcnet_lite.subsets.time_window_subset`, as a shorter acquisition would give). Its
-    split-half FRC gives the crossing frequency and resolution; the area-FRC between the sparse
-    and the full rendering is computed at each cut-off. (The sparse data are part of the full
-    data, so that area-FRC is not a resolution: it measures how much of the full image's
-    structure the sparse image already shows, the quantity the network is trained to raise.)
-
-    Parameters
-    ----------
-    locs : LocalizationTable
-        The full acquisition.
-    fractions : sequence of float
-        Fractions of the localizations in (0, 1].
-    pixel_size_nm : float
-        Rendering pixel size, nm.
-    n_repeats : int
-        Repeats per fraction (new time window and split each time).
-    cutoffs : tuple of float
-        Area-FRC cut-offs as fractions of Nyquist.
-    rng : numpy.random.Generator or int or None
-        Random source.
-    fov_nm : tuple, optional
-        Field of view; default ``locs.bounds_nm()``.
-    split : {"random", "time"}
-        How each sparse subset is split for its resolution.
-    threshold : float or "half-bit"
-        Threshold of the resolution.
-    progress : bool or None
-        Show a tqdm bar (None: only on a terminal / notebook).
-
-    Returns
-    -------
-    dict of str -> numpy.ndarray
-        Columns, one row per (fraction, repeat): ``fraction``, ``repeat``, ``n_localizations``,
-        ``crossing_per_nm``, ``resolution_nm`` and ``area_frc_<cutoff>`` for each cut-off.
-        Write it with :func:`save_table_csv`.
-
-    Examples
-    --------
-    >>> from frcnet_lite.localizations import LocalizationTable
-    >>> rng = np.random.default_rng(0)
-    >>> x = np.repeat(rng.uniform(0, 1000, 200), 20) + rng.normal(0, 15, 4000)
-    >>> y = np.repeat(rng.uniform(0, 1000, 200), 20) + rng.normal(0, 15, 4000)
-    >>> locs = LocalizationTable({"x_nm": x, "y_nm": y, "frame": rng.permutation(4000)})
-    >>> table = frc_vs_fraction(locs, [0.1, 1.0], n_repeats=2, rng=0, fov_nm=(0, 0, 1000, 1000), progress=False)
-    >>> sorted(table)
-    ['area_frc_0.2', 'area_frc_0.5', 'crossing_per_nm', 'fraction', 'n_localizations', 'repeat', 'resolution_nm']
-    >>> table["fraction"].tolist(), bool(table["resolution_nm"][0] > table["resolution_nm"][-1])
-    ([0.1, 0.1, 1.0, 1.0], True)
-    """
-    from tqdm.auto import tqdm
-
-    from .rendering import render_histogram
-    from .subsets import time_window_subset
-
-    fracs = [float(f) for f in np.atleast_1d(np.asarray(fractions, dtype=float))]
-    if not fracs or not all(0 < f <= 1 for f in fracs):
-        raise ValueError(f"fractions must be numbers in (0, 1], got {list(fractions)!r}")
-    for c in cutoffs:
-        cutoff_ring((2, 2), c)
-    gen = np.random.default_rng(rng)
-    fov = tuple(fov_nm) if fov_nm is not None else locs.bounds_nm()
-    full = render_histogram(locs, pixel_size_nm, fov)
-    names = ("fraction", "repeat", "n_localizations", "crossing_per_nm", "resolution_nm")
-    rows: dict[str, list] = {k: [] for k in names}
-    rows.update({f"area_frc_{c:g}": [] for c in cutoffs})
-    jobs = [(f, r) for f in fracs for r in range(int(n_repeats))]
-    for f, r in tqdm(jobs, desc="FRC vs fraction", disable=None if progress is None else not progress):
-        sparse = locs if f == 1.0 else time_window_subset(locs, f, gen)
-        res = frc_resolution(sparse, pixel_size_nm, threshold, split, 1, gen, fov)
-        image = render_histogram(sparse, pixel_size_nm, fov)
-        rows["fraction"].append(f)
-        rows["repeat"].append(r)
-        rows["n_localizations"].append(len(sparse))
-        rows["crossing_per_nm"].append(float(res.crossing_per_nm[0]))
-        rows["resolution_nm"].append(res.resolution_nm)
-        _, against_full = frc_curve(image, full)  # one FFT pair for every cut-off
-        for c in cutoffs:
-            rows[f"area_frc_{c:g}"].append(float(np.mean(against_full[1 : cutoff_ring(full.shape, c) + 1])))
-    return {k: np.asarray(v) for k, v in rows.items()}
-
-
-def save_table_csv(columns: dict[str, Any], path: Any) -> Any:
-    """Write equal-length columns as a CSV file, atomically (temporary name, then rename).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = save_table_csv({"a": [1, 2], "b": [0.5, float("nan")]}, out)
-    >>> out.read_text().splitlines()
-    ['a,b', '1,0.5', '2,nan']
-    """
-    import csv
-    from pathlib import Path
-
-    from ._files import atomic_write
-
-    path = Path(path)
-    lengths = {k: len(v) for k, v in columns.items()}
-    if len(set(lengths.values())) > 1:
-        raise ValueError(f"all columns must have the same length, got {lengths}")
-    with atomic_write(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(list(columns))
-        for row in zip(*columns.values()):
-            writer.writerow([_fmt(v) for v in row])
-    return path
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, (float, np.floating)):
-        return "nan" if not np.isfinite(value) else repr(float(value))
-    if isinstance(value, (np.integer,)):
-        return str(int(value))
-    return str(value)
-
-
-# ------------------------------------------------------------------------ plots --
-def plot_frc(
-    curve: FRCCurve | FRCResolution,
-    ax: Any = None,
-    label: str | None = None,
-    thresholds: bool = True,
-    crossing: float | None = None,
-    resolution_axis: bool = True,
-):
-    """Plot an FRC curve against spatial frequency, with the 1/7 and half-bit thresholds.
-
-    Parameters
-    ----------
-    curve : FRCCurve or FRCResolution
-        A curve, or a resolution result (its mean curve is drawn, its crossing marked).
-    ax : matplotlib.axes.Axes, optional
-        Where to draw (default: a new figure).
-    label : str, optional
-        Legend label of the curve.
-    thresholds : bool
-        Draw the 1/7 line and the half-bit curve.
-    crossing : float, optional
-        A crossing frequency (1/nm) to mark with a vertical line.
-    resolution_axis : bool
-        Add a top axis labelled in resolution (nm, = 1 / frequency).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> img = np.random.default_rng(0).poisson(2.0, (32, 32)).astype(float)
-    >>> ax = plot_frc(compute_frc(img, img, 5.0), label="same image")
-    >>> ax.get_xlabel()
-    'spatial frequency (1/nm)'
-    """
-    import matplotlib.pyplot as plt
-
-    if isinstance(curve, FRCResolution):
-        if crossing is None and np.isfinite(curve.resolution_nm):
-            crossing = 1.0 / curve.resolution_nm
-        curve = curve.mean_curve()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.8))
-    (line,) = ax.plot(curve.frequency_per_nm[1:], curve.frc[1:], lw=1.5, label=label)
-    if thresholds:
-        ax.axhline(FRC_THRESHOLD_1_7, color="0.3", ls="--", lw=1, label="1/7 threshold")
-        ax.plot(curve.frequency_per_nm[1:], half_bit_threshold(curve.n_pixels)[1:], color="0.5", ls=":", lw=1,
-                label="half-bit threshold")
-    if crossing is not None and np.isfinite(crossing):
-        n_marked = getattr(ax, "_frc_n_crossings", 0)  # stack the labels of several curves
-        ax._frc_n_crossings = n_marked + 1
-        ax.axvline(crossing, color=line.get_color(), lw=1, alpha=0.7)
-        ax.annotate(f"{1 / crossing:.1f} nm", (crossing, 0.9 - 0.12 * n_marked), xytext=(4, 0),
-                    textcoords="offset points", color=line.get_color(), fontsize=9)
-    ax.set_xlabel("spatial frequency (1/nm)")
-    ax.set_ylabel("FRC")
-    ax.set_ylim(-0.2, 1.05)
-    ax.set_xlim(0, curve.frequency_per_nm[-1])
-    if resolution_axis and not getattr(ax, "_frc_resolution_axis", False):
-        top = ax.secondary_xaxis("top", functions=(_inverse, _inverse))
-        ax._frc_resolution_axis = True
-        ticks = [t for t in (100, 50, 30, 20, 15, 10, 5, 3, 2) if 1 / t <= curve.frequency_per_nm[-1]]
-        top.set_xticks(ticks, [str(t) for t in ticks])  # in the top axis' own unit, nm
-        top.set_xlabel("resolution (nm)")
-    if label is not None or thresholds:
-        ax.legend(fontsize=8, loc="upper right")
-    return ax
-
-
-def _inverse(x: Any) -> Any:
-    return 1.0 / np.maximum(np.asarray(x, dtype=float), 1e-12)
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,8 +1,21 @@
-"""Two-filament resolution: how close can two parallel filaments be and still be told apart?
+"""Resolution: how fine a structure a localization set or a reconstruction shows, in nm.
 
-After Berberich et al. (2021, Figure 4C): simulate two parallel filaments at a distance ``d``,
-reconstruct them from a sparse subset, average the image along the filaments into a 1D profile
-across them, and call them *resolved* when the profile has two maxima with a minimum between
+Two measurements, both after Berberich et al. (2021):
+
+FRC resolution of a localization set (:func:`frc_resolution`)
+--------------------------------------------------------------
+Split the localizations in two halves (random or alternating time blocks,
+:func:`frcnet_lite.subsets.split_halves`), render both as histograms on one grid
+(:func:`frcnet_lite.rendering.render_histogram`), compute their FRC (:mod:`frcnet_lite.frc`) and
+take ``1 / f`` at the frequency ``f`` where it falls below the 1/7 or half-bit threshold
+(Nieuwenhuizen et al. 2013); repeats with new random splits give a mean and spread.
+:func:`plot_frc` draws the curves with their thresholds and crossings.
+
+Two-filament test (:func:`two_filament_experiment`)
+---------------------------------------------------
+How close can two parallel filaments be and still be told apart (Figure 4C)? Simulate two
+parallel filaments at a distance ``d``, reconstruct them from a sparse subset, average the image
+along the filaments into a 1D profile across them, and call them *resolved* when the profile has two maxima with a minimum between
 them that dips clearly below the lower of the two maxima:
 
     dip = 1 - min(profile between the maxima) / min(max_1, max_2)  >=  min_dip
@@ -26,11 +39,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 from scipy import ndimage
 
+from .frc import FRC_THRESHOLD_1_7, FRCCurve, WindowName, compute_frc, half_bit_threshold, threshold_crossing
+from .rendering import render_histogram
+from .subsets import split_halves
+
 __all__ = [
+    "FRCResolution",
+    "frc_resolution",
+    "plot_frc",
     "DIP_CRITERIA",
     "min_dip_of",
     "peak_dip",
@@ -41,6 +62,219 @@ __all__ = [
     "two_filament_experiment",
 ]
 
+
+# ------------------------------------------------- FRC resolution of localizations --
+@dataclass(frozen=True)
+class FRCResolution:
+    """FRC resolution from repeated two-way splits of one localization set.
+
+    Attributes
+    ----------
+    resolution_nm : float
+        Mean over the repeats of ``1 / crossing frequency``, in nm (NaN if no repeat crossed).
+    std_nm : float
+        Standard deviation over the repeats, in nm (0 for a single repeat).
+    crossing_per_nm : numpy.ndarray
+        Crossing frequency of each repeat, in 1/nm (NaN where the curve did not cross).
+    curves : list of FRCCurve
+        One curve per repeat.
+    threshold : float or str
+        The threshold used.
+    split : str
+        "random" or "time".
+    """
+
+    resolution_nm: float
+    std_nm: float
+    crossing_per_nm: np.ndarray
+    curves: list = field(repr=False)
+    threshold: float | str = FRC_THRESHOLD_1_7
+    split: str = "random"
+
+    def mean_curve(self) -> FRCCurve:
+        """The FRC averaged over the repeats."""
+        first = self.curves[0]
+        mean = np.mean([c.frc for c in self.curves], axis=0)
+        return FRCCurve(first.frequency_per_nm, mean, first.n_pixels, first.pixel_size_nm)
+
+    def as_dict(self) -> dict:
+        """JSON-friendly summary."""
+        return {
+            "resolution_nm": _nan_to_none(self.resolution_nm),
+            "std_nm": _nan_to_none(self.std_nm),
+            "crossing_per_nm": [_nan_to_none(float(v)) for v in self.crossing_per_nm],
+            "threshold": self.threshold if isinstance(self.threshold, str) else float(self.threshold),
+            "split": self.split,
+            "n_repeats": len(self.curves),
+            "pixel_size_nm": self.curves[0].pixel_size_nm,
+        }
+
+
+def _nan_to_none(value: float) -> float | None:
+    return None if not np.isfinite(value) else float(value)
+
+
+def _split_curve(locs: Any, pixel_size_nm: float, fov_nm: tuple, split: str, rng: np.random.Generator,
+                 window: WindowName, smooth_rings: int) -> FRCCurve:
+    half1, half2 = split_halves(locs, mode=split, rng=rng)
+    img1 = render_histogram(half1, pixel_size_nm, fov_nm)
+    img2 = render_histogram(half2, pixel_size_nm, fov_nm)
+    return compute_frc(img1, img2, pixel_size_nm, window=window, smooth_rings=smooth_rings)
+
+
+def frc_resolution(
+    locs: Any,
+    pixel_size_nm: float = 5.0,
+    threshold: float | str = FRC_THRESHOLD_1_7,
+    split: Literal["random", "time"] = "random",
+    n_repeats: int = 5,
+    rng: np.random.Generator | int | None = None,
+    fov_nm: tuple[float, float, float, float] | None = None,
+    window: WindowName = "none",
+    smooth_rings: int = 1,
+) -> FRCResolution:
+    """FRC resolution of a localization set (Nieuwenhuizen et al. 2013).
+
+    The localizations are split in two halves (:func:`frcnet_lite.subsets.split_halves`), both are
+    rendered as histograms (:func:`frcnet_lite.rendering.render_histogram`) on the same grid, and
+    the resolution is ``1 / f`` where ``f`` is the first crossing of the threshold
+    (:func:`frcnet_lite.frc.threshold_crossing`). Repeats with new random splits give a mean and spread.
+
+    Parameters
+    ----------
+    locs : LocalizationTable
+        The localizations (x_nm, y_nm, frame).
+    pixel_size_nm : float
+        Rendering pixel size in nm (default 5). It must be well below the expected resolution:
+        the measurable limit is ``2 * pixel_size_nm`` (Nyquist).
+    threshold : float or "half-bit"
+        1/7 (default) or the half-bit threshold.
+    split : {"random", "time"}
+        Random halves (repeats draw new halves) or alternating time blocks (deterministic, so it
+        is computed once whatever ``n_repeats``; less optimistic for blinking dyes).
+    n_repeats : int
+        Number of random splits (>= 1).
+    rng : numpy.random.Generator or int or None
+        Random source for the splits.
+    fov_nm : tuple (x0, y0, x1, y1), optional
+        Field of view; default ``locs.bounds_nm()``.
+    window : {"none", "tukey", "hamming"}
+        Window applied before the Fourier transform (see :func:`frcnet_lite.frc.frc_curve`).
+    smooth_rings : int
+        Moving-average half-width applied to each curve before the threshold search (default 1,
+        i.e. over 3 rings, so a single noisy ring does not end the curve early).
+
+    Returns
+    -------
+    FRCResolution
+        Mean and standard deviation of the resolution in nm, crossings and curves.
+
+    Examples
+    --------
+    >>> from frcnet_lite.localizations import LocalizationTable
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.repeat(rng.uniform(0, 2000, 400), 10) + rng.normal(0, 15, 4000)
+    >>> y = np.repeat(rng.uniform(0, 2000, 400), 10) + rng.normal(0, 15, 4000)
+    >>> locs = LocalizationTable({"x_nm": x, "y_nm": y, "frame": np.arange(4000)})
+    >>> res = frc_resolution(locs, pixel_size_nm=5.0, n_repeats=3, rng=1, fov_nm=(0, 0, 2000, 2000))
+    >>> 20 < res.resolution_nm < 100
+    True
+    """
+    if int(n_repeats) < 1:
+        raise ValueError(f"n_repeats must be >= 1, got {n_repeats!r}")
+    if split not in ("random", "time"):
+        raise ValueError(f"split must be 'random' or 'time', got {split!r}")
+    if len(locs) < 2:
+        raise ValueError(f"FRC needs at least 2 localizations to split, got {len(locs)}")
+    gen = np.random.default_rng(rng)
+    fov = tuple(fov_nm) if fov_nm is not None else locs.bounds_nm()
+    repeats = 1 if split == "time" else int(n_repeats)
+    curves = [_split_curve(locs, pixel_size_nm, fov, split, gen, window, smooth_rings) for _ in range(repeats)]
+    crossing = np.array([threshold_crossing(c, threshold) for c in curves])
+    res = 1.0 / crossing[np.isfinite(crossing)]
+    mean = float(res.mean()) if res.size else float("nan")
+    std = float(res.std(ddof=1)) if res.size > 1 else (0.0 if res.size else float("nan"))
+    return FRCResolution(mean, std, crossing, curves, threshold, split)
+
+
+# ----------------------------------------------------------------- FRC curve plot --
+def plot_frc(
+    curve: FRCCurve | FRCResolution,
+    ax: Any = None,
+    label: str | None = None,
+    thresholds: bool = True,
+    crossing: float | None = None,
+    resolution_axis: bool = True,
+):
+    """Plot an FRC curve against spatial frequency, with the 1/7 and half-bit thresholds.
+
+    Parameters
+    ----------
+    curve : FRCCurve or FRCResolution
+        A curve, or a resolution result (its mean curve is drawn, its crossing marked).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure).
+    label : str, optional
+        Legend label of the curve.
+    thresholds : bool
+        Draw the 1/7 line and the half-bit curve.
+    crossing : float, optional
+        A crossing frequency (1/nm) to mark with a vertical line.
+    resolution_axis : bool
+        Add a top axis labelled in resolution (nm, = 1 / frequency).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> img = np.random.default_rng(0).poisson(2.0, (32, 32)).astype(float)
+    >>> ax = plot_frc(compute_frc(img, img, 5.0), label="same image")
+    >>> ax.get_xlabel()
+    'spatial frequency (1/nm)'
+    """
+    import matplotlib.pyplot as plt
+
+    if isinstance(curve, FRCResolution):
+        if crossing is None and np.isfinite(curve.resolution_nm):
+            crossing = 1.0 / curve.resolution_nm
+        curve = curve.mean_curve()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.8))
+    (line,) = ax.plot(curve.frequency_per_nm[1:], curve.frc[1:], lw=1.5, label=label)
+    if thresholds:
+        ax.axhline(FRC_THRESHOLD_1_7, color="0.3", ls="--", lw=1, label="1/7 threshold")
+        ax.plot(curve.frequency_per_nm[1:], half_bit_threshold(curve.n_pixels)[1:], color="0.5", ls=":", lw=1,
+                label="half-bit threshold")
+    if crossing is not None and np.isfinite(crossing):
+        n_marked = getattr(ax, "_frc_n_crossings", 0)  # stack the labels of several curves
+        ax._frc_n_crossings = n_marked + 1
+        ax.axvline(crossing, color=line.get_color(), lw=1, alpha=0.7)
+        ax.annotate(f"{1 / crossing:.1f} nm", (crossing, 0.9 - 0.12 * n_marked), xytext=(4, 0),
+                    textcoords="offset points", color=line.get_color(), fontsize=9)
+    ax.set_xlabel("spatial frequency (1/nm)")
+    ax.set_ylabel("FRC")
+    ax.set_ylim(-0.2, 1.05)
+    ax.set_xlim(0, curve.frequency_per_nm[-1])
+    if resolution_axis and not getattr(ax, "_frc_resolution_axis", False):
+        top = ax.secondary_xaxis("top", functions=(_inverse, _inverse))
+        ax._frc_resolution_axis = True
+        ticks = [t for t in (100, 50, 30, 20, 15, 10, 5, 3, 2) if 1 / t <= curve.frequency_per_nm[-1]]
+        top.set_xticks(ticks, [str(t) for t in ticks])  # in the top axis' own unit, nm
+        top.set_xlabel("resolution (nm)")
+    if label is not None or thresholds:
+        ax.legend(fontsize=8, loc="upper right")
+    return ax
+
+
+def _inverse(x: Any) -> Any:
+    return 1.0 / np.maximum(np.asarray(x, dtype=float), 1e-12)
+
+
+# -------------------------------------------------------------- two filaments --
 #: Named dip criteria -> minimum relative dip.
 DIP_CRITERIA: dict[str, float] = {"sparrow": 0.0, "rayleigh": 0.265}
 

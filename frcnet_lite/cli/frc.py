@@ -45,7 +45,7 @@ def _save_plot(result, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..frc import plot_frc
+    from ..resolution import plot_frc
 
     ax = plot_frc(result, label=f"{result.split} halves, {len(result.curves)} repeat(s)")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,7 +63,7 @@ def _save_plot(result, path: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``frcnet-lite frc``; returns 0 on success, 2 on bad input."""
-    from .. import frc
+    from .. import frc, resolution
 
     path = Path(args.localizations)
     if not path.exists():
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     threshold = frc.FRC_THRESHOLD_1_7 if args.threshold == "1/7" else "half-bit"
     try:
         locs = read_localizations(path)
-        result = frc.frc_resolution(
+        result = resolution.frc_resolution(
             locs, pixel_size_nm=args.pixel_size_nm, threshold=threshold, split=args.split,
             n_repeats=args.repeats, rng=args.seed, window=args.window, smooth_rings=args.smooth_rings,
         )
