@@ -1,4 +1,4 @@
-"""Training losses: area-FRC, MS-SSIM, L1 and MSE, and their weighted sum.
+"""Training losses: area-FRC, MS-SSIM, L1 and MSE, their registry and their weighted sum.
 
 All losses take ``y_true, y_pred`` as ``(batch, H, W, 1)`` (or ``(batch, H, W)``) tensors with
 values in [0, 1] (the training loop maps the generator's ``tanh`` range there), return a scalar
@@ -11,34 +11,49 @@ values in [0, 1] (the training loop maps the generator's ``tanh`` range there), 
   to a global scaling of the image.
 
 The method's best mix (Berberich et al. 2021) is MS-SSIM + FRC + a small L1:
-``combined_loss({"ms_ssim": 1.0, "frc": 1.0, "l1": 0.1})``.
+``combined_loss({"ms_ssim": 1.0, "frc": 1.0, "l1": 0.1})`` (:data:`METHOD_WEIGHTS`).
+
+**The registry.** :data:`LOSSES` maps every loss name to a :class:`Loss`: the function, a one-line
+summary, the options it takes from the training configuration (``frc_cutoff`` for the FRC) and the
+quality index it is ``1 -`` of (logged in validation). The training configuration checks its
+``loss_weights`` against it, :func:`combined_loss` builds the weighted sum from it, and validation
+evaluates every registered loss: to add a loss, write its function and add one entry here.
+
+MS-SSIM uses the scale weights and the size rule of the numpy metric
+(:data:`frcnet_lite.metrics.MS_SSIM_WEIGHTS`, :func:`frcnet_lite.metrics.ms_ssim_scales`), so the loss
+is ``1 -`` the metric on any image size.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from ._tf import tf
+from .frc_tf import frc_loss
+from .metrics import gaussian_window, ms_ssim_scales
 
 __all__ = [
-    "frc_loss",
     "ms_ssim",
     "ms_ssim_loss",
-    "ms_ssim_scales",
     "l1_loss",
     "mse_loss",
-    "combined_loss",
+    "Loss",
     "LOSSES",
+    "combined_loss",
+    "loss_indices",
     "METHOD_WEIGHTS",
+    "MS_SSIM_TERM_FLOOR",
 ]
-
-#: Power factors of the five MS-SSIM scales (Wang et al. 2003), finest first.
-_MS_SSIM_POWERS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 
 #: The method's loss mix: MS-SSIM + area-FRC + a small L1.
 METHOD_WEIGHTS = {"ms_ssim": 1.0, "frc": 1.0, "l1": 0.1}
+
+#: Floor of each MS-SSIM scale term in the loss, before its power (see :func:`ms_ssim`).
+MS_SSIM_TERM_FLOOR = 1e-12
 
 
 def _as4d(x):
@@ -49,52 +64,6 @@ def _as4d(x):
     if x.shape.rank != 4:
         raise ValueError(f"images must be (batch, H, W) or (batch, H, W, 1), got shape {tuple(x.shape)}")
     return x
-
-
-def frc_loss(y_true, y_pred, cutoff: float = 0.2):
-    """Differentiable area-FRC loss; see :func:`frcnet_lite.frc_tf.frc_loss` (re-exported here)."""
-    from .frc_tf import frc_loss as _frc_loss  # noqa: PLC0415
-
-    return _frc_loss(y_true, y_pred, cutoff=cutoff)
-
-
-def ms_ssim_scales(size_px: int, filter_size: int = 11, max_scales: int = 5) -> tuple[int, tuple[float, ...]]:
-    """Choose the MS-SSIM filter size and power factors that fit an image side of ``size_px``.
-
-    Every scale halves the image; the coarsest one must still be at least ``filter_size`` px.
-    Uses the largest number of scales (at most ``max_scales``) that fits, the first power factors
-    of Wang et al. renormalised to sum 1, and shrinks the filter for images under ``filter_size``.
-
-    Returns
-    -------
-    (int, tuple of float)
-        Filter size and power factors.
-
-    Examples
-    --------
-    >>> ms_ssim_scales(256)[1] == (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
-    True
-    >>> fs, p = ms_ssim_scales(64); fs, len(p), round(sum(p), 6)
-    (11, 3, 1.0)
-    >>> ms_ssim_scales(8)[0]
-    7
-    """
-    if size_px < 3:
-        raise ValueError(f"MS-SSIM needs images of at least 3 px per side, got {size_px}")
-    filter_size = min(filter_size, size_px if size_px % 2 else size_px - 1)
-    n = 1
-    while n < max_scales and size_px // 2**n >= filter_size:
-        n += 1
-    powers = _MS_SSIM_POWERS[:n]
-    total = sum(powers)
-    powers = tuple(round(p / total, 6) for p in powers) if n < 5 else powers
-    return filter_size, powers
-
-
-def _gauss_1d(size: int, sigma: float):
-    x = np.arange(size, dtype=np.float64) - (size - 1) / 2.0
-    g = np.exp(-0.5 * (x / sigma) ** 2)
-    return (g / g.sum()).astype(np.float32)
 
 
 def _ssim_terms(x, y, g, c1: float, c2: float):
@@ -128,10 +97,17 @@ def _halve(x):
 def ms_ssim(y_true, y_pred, max_val: float = 1.0, filter_sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03):
     """Per-image MS-SSIM (Wang et al. 2003) with scales fitted to the image size, shape ``(batch,)``.
 
-    Same definition as ``tf.image.ssim_multiscale`` (valid Gaussian windows, 2 x 2 average-pool
-    downsampling, ``relu`` of each scale's term before the power) but with a *separable* Gaussian
-    filter: about 5x fewer operations than TensorFlow's 2D filter, which made MS-SSIM cost more
-    than the lite U-Net itself. Scales and filter size come from :func:`ms_ssim_scales`.
+    Same definition as ``tf.image.ssim_multiscale`` and :func:`frcnet_lite.metrics.ms_ssim` (valid
+    Gaussian windows, 2 x 2 average-pool downsampling) but with a *separable* Gaussian filter: about
+    5x fewer operations than TensorFlow's 2D filter, which made MS-SSIM cost more than the lite
+    U-Net itself. Scales, weights and filter size come from :func:`frcnet_lite.metrics.ms_ssim_scales`,
+    the metric's rule, so the two agree on every image size.
+
+    One difference, for training: the metric (like TensorFlow) clips a negative scale term to 0
+    before its power, which makes the whole product 0 and its gradient vanish (or NaN: the power's
+    derivative is infinite at 0). Here each term is floored at :data:`MS_SSIM_TERM_FLOOR` instead,
+    so gradients keep flowing through the other scales. The two differ only for image pairs with a
+    negative mean contrast-structure term at some scale (anti-correlated structure).
 
     Examples
     --------
@@ -145,7 +121,7 @@ def ms_ssim(y_true, y_pred, max_val: float = 1.0, filter_sigma: float = 1.5, k1:
         raise ValueError(f"y_true and y_pred must have one image shape, got {tuple(x.shape)} and {tuple(y.shape)}")
     size = min(int(x.shape[1]), int(x.shape[2]))
     filter_size, powers = ms_ssim_scales(size)
-    g = _gauss_1d(filter_size, filter_sigma)
+    g = gaussian_window(filter_size, filter_sigma).astype(np.float32)
     c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
     terms = []
     for i, p in enumerate(powers):
@@ -153,12 +129,12 @@ def ms_ssim(y_true, y_pred, max_val: float = 1.0, filter_sigma: float = 1.5, k1:
             x, y = _halve(x), _halve(y)
         ssim, cs = _ssim_terms(x, y, g, c1, c2)
         value = ssim if i == len(powers) - 1 else cs
-        terms.append(t.pow(t.maximum(value[:, 0] if value.shape.rank == 2 else value, 1e-12), p))
+        terms.append(t.pow(t.maximum(value[:, 0] if value.shape.rank == 2 else value, MS_SSIM_TERM_FLOOR), p))
     return t.reduce_prod(t.stack(terms, axis=-1), axis=-1)
 
 
 def ms_ssim_loss(y_true, y_pred, max_val: float = 1.0):
-    """``1 - MS-SSIM``, batch mean (:func:`ms_ssim`; scales fitted by :func:`ms_ssim_scales`).
+    """``1 - MS-SSIM``, batch mean (:func:`ms_ssim`; scales fitted by :func:`frcnet_lite.metrics.ms_ssim_scales`).
 
     Examples
     --------
@@ -193,8 +169,60 @@ def mse_loss(y_true, y_pred):
     return t.reduce_mean(t.square(_as4d(y_true) - _as4d(y_pred)))
 
 
-#: Loss functions by the names used in ``weights`` / ``TrainConfig.loss_weights``.
-LOSSES: dict[str, Callable] = {"ms_ssim": ms_ssim_loss, "frc": frc_loss, "l1": l1_loss, "mse": mse_loss}
+@dataclass(frozen=True)
+class Loss:
+    """A registered training loss: a function ``(y_true, y_pred) -> scalar`` and what to know about it.
+
+    Calling a :class:`Loss` calls its function, passing on those of the keyword ``options`` that it
+    takes (the others are ignored), so every loss can be called alike.
+
+    Attributes
+    ----------
+    fn : callable
+        ``fn(y_true, y_pred, **kwargs) -> scalar tensor``: 0 for identical images, finite for blank ones.
+    summary : str
+        One line for help texts and tables.
+    options : dict
+        Configuration option -> keyword of ``fn`` (e.g. ``{"frc_cutoff": "cutoff"}``).
+    index : str or None
+        Name of the quality index the loss is ``1 -`` of (e.g. ``"ms_ssim_index"``), logged in
+        validation; None for distances such as L1.
+
+    Examples
+    --------
+    >>> LOSSES["frc"].options, LOSSES["ms_ssim"].index
+    ({'frc_cutoff': 'cutoff'}, 'ms_ssim_index')
+    """
+
+    fn: Callable
+    summary: str
+    options: Mapping[str, str] = field(default_factory=dict)
+    index: str | None = None
+
+    def __call__(self, y_true: Any, y_pred: Any, **options: Any):
+        return self.fn(y_true, y_pred, **{kw: options[opt] for opt, kw in self.options.items() if opt in options})
+
+
+#: Every training loss by the name used in ``weights`` / ``TrainConfig.loss_weights``.
+LOSSES: dict[str, Loss] = {
+    "ms_ssim": Loss(ms_ssim_loss, "1 - MS-SSIM: local structure and contrast at several scales",
+                    index="ms_ssim_index"),
+    "frc": Loss(frc_loss, "1 - area-FRC up to frc_cutoff x Nyquist: the spatial frequencies",
+                options={"frc_cutoff": "cutoff"}, index="area_frc"),
+    "l1": Loss(l1_loss, "mean absolute error: the intensities"),
+    "mse": Loss(mse_loss, "mean squared error: the intensities"),
+}
+
+
+def loss_indices(parts: Mapping[str, float]) -> dict[str, float]:
+    """The quality indices of some loss values: ``{LOSSES[name].index: 1 - value}`` where a loss has one.
+
+    Examples
+    --------
+    >>> loss_indices({"ms_ssim": 0.25, "l1": 0.1})
+    {'ms_ssim_index': 0.75}
+    """
+    return {LOSSES[name].index: 1.0 - float(v) for name, v in parts.items() if LOSSES[name].index}
 
 
 def combined_loss(weights: Mapping[str, float], frc_cutoff: float = 0.2) -> Callable:
@@ -203,9 +231,10 @@ def combined_loss(weights: Mapping[str, float], frc_cutoff: float = 0.2) -> Call
     Parameters
     ----------
     weights : mapping of str to float
-        Weight per loss name (``"ms_ssim"``, ``"frc"``, ``"l1"``, ``"mse"``); zero weights are skipped.
+        Weight per loss name (a key of :data:`LOSSES`); zero weights are skipped. To evaluate every
+        loss, e.g. in validation: ``dict.fromkeys(LOSSES, 1.0)``.
     frc_cutoff : float
-        Cutoff (fraction of Nyquist) of the area-FRC loss.
+        Cutoff (fraction of Nyquist) of the area-FRC loss (the ``frc_cutoff`` option of :data:`LOSSES`).
 
     Examples
     --------
@@ -225,9 +254,10 @@ def combined_loss(weights: Mapping[str, float], frc_cutoff: float = 0.2) -> Call
     if not active:
         raise ValueError(f"at least one loss weight must be > 0, got {dict(weights)}")
 
+    options = {"frc_cutoff": frc_cutoff}
+
     def loss(y_true, y_pred):
-        parts = {name: (frc_loss(y_true, y_pred, cutoff=frc_cutoff) if name == "frc" else
-                        LOSSES[name](y_true, y_pred)) for name in active}
+        parts = {name: LOSSES[name](y_true, y_pred, **options) for name in active}
         total = tf().add_n([w * parts[name] for name, w in active.items()])
         return total, parts
 

@@ -26,8 +26,10 @@ PSNR uses ``data_range=1`` by default, which matches the first two normalisation
 MS-SSIM is implemented here in numpy, following the definition of Wang, Simoncelli & Bovik (2003)
 with the conventions of ``tf.image.ssim_multiscale`` (Gaussian window 11 px, sigma 1.5, valid
 convolution, 2x2 average pooling between scales, symmetric padding of odd sizes); the test suite
-checks it against TensorFlow. Small images cannot hold five scales: by default the number of
-scales is the largest that fits and the standard weights are truncated and renormalised.
+checks it against TensorFlow. Small images cannot hold five scales: :func:`ms_ssim_scales` is the
+one rule that fits the scales and the filter to an image size, and :data:`MS_SSIM_WEIGHTS` the one
+set of scale weights; the training loss (:func:`frcnet_lite.losses.ms_ssim`) uses both, so the
+metric and the loss agree on every image size (to ~1e-5; tested from 3 to 512 px).
 """
 
 from __future__ import annotations
@@ -45,9 +47,10 @@ __all__ = [
     "normalise_pair",
     "mse",
     "psnr",
+    "ms_ssim_scales",
+    "gaussian_window",
     "ssim_components",
     "ms_ssim",
-    "area_frc",
     "evaluate_pair",
     "MetricSummary",
     "evaluate_many",
@@ -161,7 +164,64 @@ def psnr(prediction: np.ndarray, target: np.ndarray, data_range: float = 1.0) ->
     return round(10.0 * math.log10(data_range**2 / err), 12)
 
 
-def _gauss_window(size: int, sigma: float) -> np.ndarray:
+def ms_ssim_scales(size_px: int, filter_size: int = 11, max_scales: int = 5) -> tuple[int, tuple[float, ...]]:
+    """The MS-SSIM filter size and scale weights that fit an image side of ``size_px`` (metric and loss).
+
+    Every scale halves the image and the coarsest one must still hold the filter: the number of
+    scales is the largest ``n <= max_scales`` with ``size_px // 2**(n - 1) >= filter_size``, and the
+    weights are the first ``n`` of :data:`MS_SSIM_WEIGHTS`, renormalised to sum 1 (all five as they
+    are for images of at least 16 filter widths, e.g. 176 px). Images smaller than the filter get
+    one scale and the largest odd filter that fits (at least 3 px).
+
+    Parameters
+    ----------
+    size_px : int
+        The image's smaller side in pixels (>= 3).
+    filter_size : int
+        The Gaussian window wanted (11 in Wang et al. and TensorFlow).
+    max_scales : int
+        At most this many scales (1 to 5).
+
+    Returns
+    -------
+    (int, tuple of float)
+        Filter size and one weight per scale (finest first).
+
+    Examples
+    --------
+    >>> ms_ssim_scales(256)[1] == MS_SSIM_WEIGHTS
+    True
+    >>> fs, p = ms_ssim_scales(64); fs, len(p), round(sum(p), 12)
+    (11, 3, 1.0)
+    >>> ms_ssim_scales(8)
+    (7, (1.0,))
+    """
+    size_px, filter_size = int(size_px), int(filter_size)
+    if size_px < 3:
+        raise ValueError(f"MS-SSIM needs images of at least 3 px per side, got {size_px}")
+    if filter_size < 1 or not 1 <= int(max_scales) <= len(MS_SSIM_WEIGHTS):
+        raise ValueError(f"filter_size must be >= 1 and max_scales in 1..{len(MS_SSIM_WEIGHTS)}, "
+                         f"got {filter_size} and {max_scales}")
+    filter_size = min(filter_size, size_px if size_px % 2 else size_px - 1)
+    n = 1
+    while n < int(max_scales) and size_px // 2**n >= filter_size:
+        n += 1
+    if n == len(MS_SSIM_WEIGHTS):
+        return filter_size, MS_SSIM_WEIGHTS
+    weights = MS_SSIM_WEIGHTS[:n]
+    total = sum(weights)
+    return filter_size, tuple(w / total for w in weights)
+
+
+def gaussian_window(size: int, sigma: float) -> np.ndarray:
+    """The normalised 1D Gaussian window of MS-SSIM (``size`` taps, ``sigma`` px), float64.
+
+    Examples
+    --------
+    >>> w = gaussian_window(11, 1.5)
+    >>> w.shape, round(float(w.sum()), 12), int(np.argmax(w))
+    ((11,), 1.0, 5)
+    """
     coords = np.arange(size, dtype=np.float64) - (size - 1) / 2.0
     g = np.exp(-0.5 * coords**2 / sigma**2)
     return g / g.sum()
@@ -200,7 +260,7 @@ def ssim_components(
     """
     if min(x.shape) < filter_size:
         raise ValueError(f"SSIM needs images of at least {filter_size} px per side, got shape {x.shape}")
-    window = _gauss_window(filter_size, filter_sigma)
+    window = gaussian_window(filter_size, filter_sigma)
     c1, c2 = (k1 * data_range) ** 2, (k2 * data_range) ** 2
     mx, my = _valid_filter(x, window), _valid_filter(y, window)
     num0, den0 = 2.0 * mx * my, mx**2 + my**2
@@ -237,8 +297,9 @@ def ms_ssim(
     data_range : float
         Dynamic range of the images (1 after normalisation).
     power_factors : sequence of float, optional
-        One weight per scale. Default: the five standard weights, truncated to as many scales as
-        the image holds (each scale needs ``filter_size`` px per side) and renormalised to sum 1.
+        One weight per scale. Default: as many scales as the image holds, with the weights of
+        :func:`ms_ssim_scales` (which also shrinks ``filter_size`` for images smaller than it) --
+        the rule the training loss uses too.
     filter_size, filter_sigma : int, float
         Gaussian window (pixels).
 
@@ -259,11 +320,7 @@ def ms_ssim(
     t = _as_2d(target, "target")
     _check_same_shape(p, t)
     if power_factors is None:
-        n_fit = 1
-        while n_fit < len(MS_SSIM_WEIGHTS) and min(p.shape) / 2**n_fit >= filter_size:
-            n_fit += 1
-        w = np.asarray(MS_SSIM_WEIGHTS[:n_fit])
-        power_factors = tuple(w / w.sum())
+        filter_size, power_factors = ms_ssim_scales(min(p.shape), filter_size)
     values = []
     for k in range(len(power_factors)):
         if k > 0:
@@ -273,20 +330,6 @@ def ms_ssim(
     values[-1] = max(ssim, 0.0)
     result = float(np.prod(np.power(values, power_factors)))
     return round(result, 12)
-
-
-def area_frc(prediction: np.ndarray, target: np.ndarray, cutoff: float = 0.2) -> float:
-    """Area under the FRC curve of prediction vs target up to ``cutoff`` (delegates to :mod:`frcnet_lite.frc`).
-
-    ``cutoff`` is in the FRC module's units (a fraction of the Nyquist frequency). FRC is invariant
-    to a global gain, so no normalisation is needed.
-    """
-    from . import frc  # noqa: PLC0415  (other module, imported when used)
-
-    p = _as_2d(prediction, "prediction")
-    t = _as_2d(target, "target")
-    _check_same_shape(p, t)
-    return float(frc.area_frc(p, t, cutoff=cutoff))
 
 
 def evaluate_pair(
@@ -305,7 +348,9 @@ def evaluate_pair(
     normalisation, percentile
         See :func:`normalise_pair`.
     frc_cutoffs : sequence of float
-        Cutoffs of the area-FRC values (keys ``area_frc_0.2``, ...); empty to skip FRC.
+        Cutoffs of the area-FRC values (keys ``area_frc_0.2``, ...; :func:`frcnet_lite.frc.area_frc`
+        of the images as given: the FRC is blind to a global gain, so it needs no normalisation);
+        empty to skip FRC.
 
     Returns
     -------
@@ -319,10 +364,12 @@ def evaluate_pair(
     >>> round(m["mse"], 12), m["ms_ssim"]
     (0.0, 1.0)
     """
+    from .frc import area_frc  # noqa: PLC0415  (FRC maths, imported when used)
+
     p, t = normalise_pair(prediction, target, normalisation, percentile)
     out = {"mse": mse(p, t), "psnr_db": psnr(p, t), "ms_ssim": ms_ssim(p, t)}
     for cutoff in frc_cutoffs:
-        out[f"area_frc_{cutoff:g}"] = area_frc(prediction, target, cutoff)
+        out[f"area_frc_{cutoff:g}"] = area_frc(_as_2d(prediction, "prediction"), _as_2d(target, "target"), cutoff)
     return out
 
 

@@ -6,7 +6,7 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from frcnet_lite import losses  # noqa: E402
+from frcnet_lite import frc_tf, losses, metrics  # noqa: E402
 
 RNG = np.random.default_rng(0)
 
@@ -48,23 +48,37 @@ def test_ms_ssim_scales_fit_every_patch_size(size):
     b = np.clip(a + 0.1 * RNG.normal(size=a.shape), 0, 1).astype("float32")
     v = float(losses.ms_ssim_loss(a, b))
     assert 0 < v < 1
-    fs, powers = losses.ms_ssim_scales(size)
-    assert size // 2 ** (len(powers) - 1) >= fs and sum(powers) == pytest.approx(1.0, abs=2e-4)
+    fs, powers = metrics.ms_ssim_scales(size)
+    assert size // 2 ** (len(powers) - 1) >= fs and sum(powers) == pytest.approx(1.0, abs=2e-4)  # the five standard weights sum to 1.0001
 
 
-def test_ms_ssim_agrees_with_independent_numpy_implementation():
-    metrics = pytest.importorskip("frcnet_lite.metrics")
-    a = _img(192, 1)
+# sizes 11..512 where the number of scales changes (22, 44, 88, 176 px), odd sizes, and the extremes;
+# 3..10 px: images smaller than the 11 px filter
+@pytest.mark.parametrize("size", [3, 4, 7, 8, 10, 11, 12, 16, 21, 22, 23, 31, 43, 44, 45, 64, 87, 88, 100, 127,
+                                  175, 176, 177, 200, 256, 301, 384, 512])
+def test_ms_ssim_loss_is_one_minus_the_numpy_metric_at_every_size(size):
+    """The metric (numpy, float64, scipy filters) is the independent reference of the loss (TF, float32)."""
+    a = _img(size, 1)
     b = np.clip(a * 0.8 + 0.2 * RNG.random(a.shape), 0, 1).astype("float32")
-    ours = 1.0 - float(losses.ms_ssim_loss(a, b))
-    ref = metrics.ms_ssim(b[0, ..., 0], a[0, ..., 0], data_range=1.0)
-    assert ours == pytest.approx(ref, abs=2e-3)
+    loss_index = 1.0 - float(losses.ms_ssim_loss(a, b))
+    metric = metrics.ms_ssim(b[0, ..., 0], a[0, ..., 0], data_range=1.0)
+    assert loss_index == pytest.approx(metric, abs=1e-4)
 
 
-def test_frc_loss_is_the_frc_engineers_function():
-    frc_tf = pytest.importorskip("frcnet_lite.frc_tf")
+def test_the_frc_loss_is_frc_tf_and_the_registry_passes_the_cutoff():
     a, b = _img(32), _img(32)
-    assert float(losses.frc_loss(a, b, cutoff=0.5)) == pytest.approx(float(frc_tf.frc_loss(a, b, cutoff=0.5)))
+    assert losses.frc_loss is frc_tf.frc_loss
+    assert float(losses.LOSSES["frc"](a, b, frc_cutoff=0.5)) == pytest.approx(float(frc_tf.frc_loss(a, b, cutoff=0.5)))
+    assert float(losses.LOSSES["l1"](a, b, frc_cutoff=0.5)) == pytest.approx(float(losses.l1_loss(a, b)))
+    _, parts = losses.combined_loss({"frc": 1.0}, frc_cutoff=0.5)(a, b)
+    assert float(parts["frc"]) == pytest.approx(float(frc_tf.frc_loss(a, b, cutoff=0.5)))
+
+
+def test_every_registered_loss_has_a_summary_and_known_options():
+    assert set(losses.METHOD_WEIGHTS) <= set(losses.LOSSES)
+    for name, loss in losses.LOSSES.items():
+        assert loss.summary and set(loss.options) <= {"frc_cutoff"}, name
+    assert losses.loss_indices({"ms_ssim": 0.2, "frc": 0.5, "mse": 0.1}) == {"ms_ssim_index": 0.8, "area_frc": 0.5}
 
 
 def test_combined_loss_is_the_weighted_sum():
@@ -93,6 +107,6 @@ def test_separable_ms_ssim_equals_tensorflows(size):
     """Our separable-filter MS-SSIM against tf.image.ssim_multiscale with the same scales."""
     a = _img(size, 3)
     b = np.clip(0.7 * a + 0.3 * RNG.random(a.shape), 0, 1).astype("float32")
-    fs, powers = losses.ms_ssim_scales(size)
+    fs, powers = metrics.ms_ssim_scales(size)
     ref = tf.image.ssim_multiscale(a, b, 1.0, power_factors=powers, filter_size=fs).numpy()
     np.testing.assert_allclose(losses.ms_ssim(a, b).numpy(), ref, atol=2e-5)

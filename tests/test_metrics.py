@@ -70,15 +70,28 @@ def test_ms_ssim_default_scales_fit_small_images_and_order_quality():
     p, t = _pair((64, 64), seed=5, noise=0.05)
     worse = np.clip(t + 0.3 * np.random.default_rng(6).standard_normal(t.shape), 0, 1)
     assert 0 < metrics.ms_ssim(worse, t) < metrics.ms_ssim(p, t) < 1
-    with pytest.raises(ValueError, match="at least 11 px"):
-        metrics.ms_ssim(np.zeros((8, 8)), np.zeros((8, 8)))
+    with pytest.raises(ValueError, match="at least 3 px"):
+        metrics.ms_ssim(np.zeros((2, 2)), np.zeros((2, 2)))
 
 
-def test_area_frc_is_the_frc_module_and_gain_invariant():
+@pytest.mark.parametrize("size", [5, 8, 10])
+def test_images_smaller_than_the_filter_get_one_scale_with_a_smaller_filter(size):
+    """Below 11 px: single-scale SSIM with the largest odd filter that fits, as TensorFlow computes it."""
+    from frcnet_lite._tf import tf
+
+    p, t = _pair((size, size), seed=8)
+    fs, weights = metrics.ms_ssim_scales(size)
+    assert weights == (1.0,) and fs == (size if size % 2 else size - 1)
+    theirs = tf().image.ssim(p[None, ..., None], t[None, ..., None], 1.0, filter_size=fs)
+    assert metrics.ms_ssim(p, t) == pytest.approx(float(np.asarray(theirs)[0]), abs=1e-4)  # TF: float32
+
+
+def test_area_frc_of_evaluate_pair_is_the_frc_modules_and_gain_invariant():
     p, t = _pair((64, 64), seed=7)
-    assert metrics.area_frc(p, t, 0.5) == pytest.approx(frc.area_frc(p, t, cutoff=0.5))
-    assert metrics.area_frc(3 * p, t, 0.5) == pytest.approx(metrics.area_frc(p, t, 0.5))
-    assert metrics.area_frc(t, t) == pytest.approx(1.0)
+    m = metrics.evaluate_pair(p, t, frc_cutoffs=(0.5,))
+    assert m["area_frc_0.5"] == pytest.approx(frc.area_frc(p, t, cutoff=0.5))
+    assert metrics.evaluate_pair(3 * p, t, frc_cutoffs=(0.5,))["area_frc_0.5"] == pytest.approx(m["area_frc_0.5"])
+    assert metrics.evaluate_pair(t, t, frc_cutoffs=(0.2,))["area_frc_0.2"] == pytest.approx(1.0)
 
 
 def test_evaluate_many_mean_and_standard_error():
