@@ -6,19 +6,22 @@ what they hold. The numpy-only modules import without TensorFlow; the TensorFlow
 they are first used. Every module is reachable as an attribute (``frcnet_lite.kde``), imported on
 first access.
 
-Modules
--------
-localizations, io      the localization table and file readers / writers
-simulate               realistic microtubule dSTORM simulator with ground truth
-rendering, subsets     histograms, Gaussian rendering, sparse time-window subsets, FRC splits
-pairs                  training pairs (sparse input, dense target) on disk
-kde                    Gaussian, adaptive and anisotropic adaptive kernel density estimates
-frc, frc_tf            Fourier ring correlation of two images (numpy) and its differentiable TensorFlow twin
-frc_study              the FRC-vs-fraction study (paper Fig. 2): resolution and area-FRC against the data
-losses, model, pipeline, training   the U-Net, its losses and training
-metrics, resolution, reconstruct, trust   evaluation (resolution: FRC of localizations, two filaments)
-                       and whole-field reconstruction
-widgets                ipywidgets that also work in the static book
+The modules, by topic:
+
+- ``localizations``, ``io``: the localization table and file readers / writers;
+- ``simulate``: a realistic microtubule dSTORM simulator with ground truth;
+- ``rendering``, ``subsets``: histograms, Gaussian rendering, sparse time-window subsets, FRC splits;
+- ``pairs``: training pairs (sparse input, dense target) on disk;
+- ``kde``: Gaussian, adaptive and anisotropic adaptive kernel density estimates;
+- ``frc``, ``frc_tf``: Fourier ring correlation of two images (numpy) and its differentiable
+  TensorFlow twin;
+- ``frc_study``: the FRC-vs-fraction study (paper Fig. 2): resolution and area-FRC against the data;
+- ``losses``, ``model``, ``pipeline``, ``training``: the U-Net, its losses and training;
+- ``metrics``, ``resolution``, ``reconstruct``, ``trust``: evaluation (resolution: FRC of
+  localizations, two filaments) and whole-field reconstruction;
+- ``profiles``, ``plotting``, ``report``, ``widgets``, ``tutorial``: what the notebooks show and say
+  (cross-sections, figures with scale bars, sentences computed from results, sliders that work in
+  the static book, a run folder made at quick scale when a notebook runs alone).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from ._version import __version__
 MODULES = (
     "localizations", "io", "simulate", "rendering", "subsets", "pairs", "kde", "frc", "frc_tf", "frc_study",
     "losses", "model", "pipeline", "training", "metrics", "resolution", "reconstruct", "trust",
-    "widgets", "cli",
+    "widgets", "profiles", "plotting", "report", "tutorial", "cli",
 )
 
 __all__ = ["__version__", *MODULES]

@@ -9,6 +9,10 @@ stored in the executed notebook.
 
 Keep a slider light: up to about eight images of a few hundred pixels. Every image is stored
 in the notebook and in the book page (:data:`MAX_TOTAL_BYTES` is the limit).
+
+Like the figures of :mod:`frcnet_lite.plotting`, the PNGs carry readability metadata (text
+chunks): figures their :func:`frcnet_lite.plotting.figure_metadata`, arrays given with a pixel
+size a scale bar burnt into the image (its length is written under the slider).
 """
 
 from __future__ import annotations
@@ -70,20 +74,34 @@ def to_png(
     from matplotlib.figure import Figure
 
     if isinstance(image, Figure):
-        buf = io.BytesIO()
-        image.savefig(buf, format="png", bbox_inches="tight")
+        from .plotting import figure_png  # noqa: PLC0415
+
+        png = figure_png(image)
         if close:
             import matplotlib.pyplot as plt
 
             plt.close(image)
-        return buf.getvalue()
+        return png
     return _array_to_png(image, cmap, vmin, vmax)
 
 
-def _array_to_png(image: Any, cmap: str, vmin: float | None, vmax: float | None) -> bytes:
-    """PNG bytes of a 2D array, one pixel per element."""
+def _burn_scale_bar(rgba: np.ndarray, bar_px: int) -> None:
+    """Draw a white bar with a dark outline ``bar_px`` long into the lower right corner of ``rgba``."""
+    h, w = rgba.shape[:2]
+    thick = max(2, h // 80)
+    margin = max(3, w // 40)
+    r1, c1 = h - margin, w - margin
+    r0, c0 = r1 - thick, c1 - bar_px
+    rgba[max(r0 - 1, 0): r1 + 1, max(c0 - 1, 0): c1 + 1] = (0, 0, 0, 255)
+    rgba[r0:r1, c0:c1] = (255, 255, 255, 255)
+
+
+def _array_to_png(image: Any, cmap: str, vmin: float | None, vmax: float | None,
+                  pixel_size_nm: float | None = None, bar_nm: float | None = None) -> bytes:
+    """PNG bytes of a 2D array, one pixel per element (with a scale bar of ``bar_nm`` when given)."""
     import matplotlib
     from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
 
     try:
         arr = np.asarray(image, dtype=float)
@@ -101,8 +119,18 @@ def _array_to_png(image: Any, cmap: str, vmin: float | None, vmax: float | None)
     scaled = (arr - lo) / (hi - lo) if hi > lo else np.zeros_like(arr)
     rgba = matplotlib.colormaps[cmap](np.clip(np.nan_to_num(scaled, nan=0.0), 0.0, 1.0), bytes=True)
     rgba[~np.isfinite(arr), 3] = 0
+    info = PngInfo()
+    info.add_text("frcnet:image-panels", "1")
+    bars = 0
+    if pixel_size_nm is not None and bar_nm is not None:
+        bar_px = int(round(bar_nm / pixel_size_nm))
+        if 1 <= bar_px < arr.shape[1] - 6:
+            _burn_scale_bar(rgba, bar_px)
+            bars = 1
+    info.add_text("frcnet:scale-bars", str(bars))
+    info.add_text("frcnet:no-scale-panels", "0")
     buf = io.BytesIO()
-    Image.fromarray(rgba, mode="RGBA").save(buf, format="png")
+    Image.fromarray(rgba, mode="RGBA").save(buf, format="png", pnginfo=info)
     return buf.getvalue()
 
 
@@ -114,6 +142,7 @@ def image_slider(
     vmin: float | None = None,
     vmax: float | None = None,
     index: int = 0,
+    pixel_size_nm: float | None = None,
 ) -> ipywidgets.VBox:
     """A slider that flips between precomputed images, in a notebook and in the static book.
 
@@ -134,13 +163,18 @@ def image_slider(
         brightness between slider positions.
     index : int
         Slider position shown first.
+    pixel_size_nm : float, optional
+        Pixel size of array images in nm: each gets a scale bar (a round length near a quarter of
+        the image's width, burnt into its lower right corner), and a line under the slider says
+        its length. Figures bring their own (:func:`frcnet_lite.plotting.show_image`).
 
     Returns
     -------
     ipywidgets.VBox
         The slider above an :class:`ipywidgets.Stack` of :class:`ipywidgets.Image`; the slider's
         ``index`` is linked to the stack's ``selected_index`` in the browser (``jslink``), so no
-        kernel is needed to move it. ``box.children == (slider, stack)``.
+        kernel is needed to move it. ``box.children[:2] == (slider, stack)``; with
+        ``pixel_size_nm`` a third child says the scale bar's length.
 
     Raises
     ------
@@ -158,7 +192,15 @@ def image_slider(
     """
     import ipywidgets as widgets
 
-    labels, pngs = _encode_all(images, cmap, vmin, vmax)
+    bar_nm = None
+    if pixel_size_nm is not None:
+        from .plotting import nice_length_nm  # noqa: PLC0415
+
+        if not (np.isfinite(pixel_size_nm) and pixel_size_nm > 0):
+            raise ValueError(f"pixel_size_nm must be a positive number of nm, got {pixel_size_nm!r}")
+        widths = [np.shape(v)[1] for v in images.values() if np.ndim(v) == 2] if isinstance(images, Mapping) else []
+        bar_nm = nice_length_nm(min(widths) * pixel_size_nm) if widths else None
+    labels, pngs = _encode_all(images, cmap, vmin, vmax, pixel_size_nm, bar_nm)
     if not 0 <= index < len(labels):
         raise ValueError(f"index must be in [0, {len(labels) - 1}] for {len(labels)} images, got {index}")
     if width_px is not None and (int(width_px) != width_px or width_px <= 0):
@@ -173,13 +215,18 @@ def image_slider(
     )
     stack = widgets.Stack(pictures, selected_index=index)
     widgets.jslink((slider, "index"), (stack, "selected_index"))
-    box = widgets.VBox([slider, stack])
+    children = [slider, stack]
+    if bar_nm is not None:
+        label = f"{bar_nm / 1000:g} µm" if bar_nm >= 1000 else f"{bar_nm:g} nm"
+        children.append(widgets.HTML(f"<small>scale bar (lower right): {label}</small>"))
+    box = widgets.VBox(children)
     box.add_class("frcnet-image-slider")
     return box
 
 
 def _encode_all(
-    images: Mapping[Any, Any], cmap: str, vmin: float | None, vmax: float | None
+    images: Mapping[Any, Any], cmap: str, vmin: float | None, vmax: float | None,
+    pixel_size_nm: float | None = None, bar_nm: float | None = None,
 ) -> tuple[list[str], list[bytes]]:
     """Check the slider's images and encode them as PNG."""
     if not isinstance(images, Mapping):
@@ -192,7 +239,10 @@ def _encode_all(
     pngs = []
     for label, value in zip(labels, images.values()):
         try:
-            pngs.append(to_png(value, cmap=cmap, vmin=vmin, vmax=vmax))
+            if bar_nm is not None and np.ndim(value) == 2:
+                pngs.append(_array_to_png(value, cmap, vmin, vmax, pixel_size_nm, bar_nm))
+            else:
+                pngs.append(to_png(value, cmap=cmap, vmin=vmin, vmax=vmax))
         except ValueError as err:
             raise ValueError(f"image_slider: image {label!r}: {err}") from err
     total = sum(len(p) for p in pngs)

@@ -1,0 +1,235 @@
+"""What the tutorial notebooks need around the lessons: the run folder, alone or on Colab.
+
+The notebooks hand their results to each other through a *run folder* (``run_dir``, see
+``DEVELOPING.md``). Each notebook can also run alone, in an empty folder (a fresh Colab
+runtime): :func:`ensure_quick_run` makes what an earlier notebook would have written, at quick
+scale (:class:`QuickScale`), and says so; what is already there is reused. :func:`run_folder`
+creates the run folder, on Colab optionally on Google Drive so that it survives the runtime.
+
+Examples
+--------
+>>> import tempfile
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     missing(tmp, ("fields", "gaussian"))
+['fields', 'gaussian']
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["QuickScale", "ARTIFACTS", "missing", "simulate_fields", "ensure_quick_run", "on_colab", "run_folder"]
+
+
+@dataclass(frozen=True)
+class QuickScale:
+    """The quick-mode scale of notebook 1's data and notebook 2's targets.
+
+    Notebook 1 uses these values when ``quick=True`` (and its parameters are left at None);
+    :func:`ensure_quick_run` uses them for a notebook that runs alone.
+
+    Attributes
+    ----------
+    field_size_nm : float
+        Side of each simulated field (4000 nm).
+    n_fields, n_val_fields : int
+        Fields simulated (7), of them held out whole for validation (2).
+    fraction : float
+        Fraction of the localizations in the sparse inputs (0.1).
+    pixel_size_nm : float
+        Rendering pixel size (5 nm).
+    patch_px : int
+        Side of the training patches (384 px).
+    sigma_nm : float
+        Width of the Gaussian KDE targets (10 nm).
+    window : int
+        Window of the anisotropic KDE targets (11 px).
+    scale : float
+        Scale of the anisotropic KDE targets (2).
+    """
+
+    field_size_nm: float = 4000.0
+    n_fields: int = 7
+    n_val_fields: int = 2
+    fraction: float = 0.1
+    pixel_size_nm: float = 5.0
+    patch_px: int = 384
+    sigma_nm: float = 10.0
+    window: int = 11
+    scale: float = 2.0
+
+
+#: What the notebooks write, by name: (path in the run folder, the notebook that writes it).
+ARTIFACTS: dict[str, tuple[str, str]] = {
+    "fields": ("data/fields/fields.json", "notebook 1"),
+    "gaussian": ("data/pairs/gaussian/val.npz", "notebook 1"),
+    "anisotropic": ("data/pairs/anisotropic/val.npz", "notebook 2"),
+}
+
+
+def _check_need(need: Sequence[str]) -> list[str]:
+    unknown = [n for n in need if n not in ARTIFACTS]
+    if unknown:
+        raise ValueError(f"unknown run-folder artifacts {unknown}: choose from {sorted(ARTIFACTS)}")
+    return list(need)
+
+
+def missing(run_dir: str | os.PathLike, need: Sequence[str]) -> list[str]:
+    """The artifacts of ``need`` (names of :data:`ARTIFACTS`) that the run folder lacks."""
+    run = Path(run_dir)
+    return [n for n in _check_need(need) if not (run / ARTIFACTS[n][0]).is_file()]
+
+
+def simulate_fields(n_fields: int, field_size_nm: float, seed: int = 0) -> dict[str, Any]:
+    """``n_fields`` simulated fields ``field_000, field_001, ...`` (field ``i`` has seed ``seed * 1000 + i``).
+
+    Examples
+    --------
+    >>> fields = simulate_fields(2, 1000.0)
+    >>> list(fields), fields["field_001"].fov_nm
+    (['field_000', 'field_001'], (0.0, 0.0, 1000.0, 1000.0))
+    """
+    from .simulate import SimulationConfig, simulate_microtubules  # noqa: PLC0415
+
+    if n_fields < 1:
+        raise ValueError(f"n_fields must be >= 1, got {n_fields}")
+    config = SimulationConfig(field_size_nm=field_size_nm, seed=seed)
+    return {f"field_{i:03d}": simulate_microtubules(config, seed=seed * 1000 + i) for i in range(n_fields)}
+
+
+def _make_fields(run: Path, scale: QuickScale, seed: int) -> str:
+    from .pairs import save_fields  # noqa: PLC0415
+
+    fields = simulate_fields(scale.n_fields, scale.field_size_nm, seed)
+    val_ids = list(fields)[-scale.n_val_fields:] if scale.n_val_fields > 0 else []
+    save_fields(fields, run / "data" / "fields", val_ids=val_ids)
+    return f"{scale.n_fields} simulated fields of {scale.field_size_nm / 1000:g} µm ({len(val_ids)} held out)"
+
+
+def _make_gaussian(run: Path, scale: QuickScale, seed: int) -> str:
+    from .pairs import build_pairs, load_fields, save_pairs  # noqa: PLC0415
+
+    counts = []
+    for split in ("train", "val"):
+        fields = load_fields(run / "data" / "fields", split)
+        pairs = build_pairs(fields, fraction=scale.fraction, target_kind="gaussian",
+                            pixel_size_nm=scale.pixel_size_nm, patch_px=scale.patch_px, seed=seed,
+                            target_params={"sigma_nm": scale.sigma_nm}, progress=False)
+        save_pairs(pairs, run / "data" / "pairs" / "gaussian" / f"{split}.npz")
+        counts.append(f"{len(pairs)} {split}")
+    return f"pairs with Gaussian KDE targets ({', '.join(counts)})"
+
+
+def _make_anisotropic(run: Path, scale: QuickScale, seed: int) -> str:
+    from .pairs import rebuild_pairs  # noqa: PLC0415
+
+    rebuild_pairs(run / "data", "anisotropic", window=scale.window, scale=scale.scale)
+    return f"pairs with anisotropic KDE targets (window {scale.window}, scale {scale.scale:g})"
+
+
+_MAKERS = {"fields": _make_fields, "gaussian": _make_gaussian, "anisotropic": _make_anisotropic}
+#: what each artifact is made from
+_REQUIRES = {"fields": (), "gaussian": ("fields",), "anisotropic": ("fields", "gaussian")}
+
+
+def ensure_quick_run(run_dir: str | os.PathLike, need: Sequence[str] = ("fields", "gaussian"), seed: int = 0,
+                     scale: QuickScale | None = None, verbose: bool = True) -> list[str]:
+    """Make what the run folder lacks of ``need``, at quick scale, so that a notebook can run alone.
+
+    What is there is reused as it is (whatever its scale); what is missing, and what it is made
+    from, is made as notebooks 1 and 2 make it in quick mode (:class:`QuickScale`), and a line
+    says what was made and how long it took.
+
+    Parameters
+    ----------
+    run_dir : path
+        The run folder.
+    need : sequence of str
+        Names of :data:`ARTIFACTS`: ``"fields"`` (simulated fields, train/val split),
+        ``"gaussian"`` and ``"anisotropic"`` (training pairs with those targets).
+    seed : int
+        Seed of the simulation and the sparse subsets.
+    scale : QuickScale, optional
+        Scale of what is made (default :class:`QuickScale`).
+    verbose : bool
+        Print one line per artifact made (and one saying all was there).
+
+    Returns
+    -------
+    list of str
+        The names of the artifacts made (empty: everything was there).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     made = ensure_quick_run(tmp, ["fields"], scale=QuickScale(field_size_nm=1000.0, n_fields=2,
+    ...                                                              n_val_fields=1), verbose=False)
+    ...     made, ensure_quick_run(tmp, ["fields"], verbose=False)
+    (['fields'], [])
+    """
+    run = Path(run_dir)
+    scale = QuickScale() if scale is None else scale
+    todo: list[str] = []
+    for name in _check_need(need):
+        for dep in (*_REQUIRES[name], name):
+            if dep not in todo and missing(run, [dep]):
+                todo.append(dep)
+    if not todo:
+        if verbose:
+            print(f"run folder {run}: reusing {', '.join(need)} (written by the earlier notebooks)")
+        return []
+    for name in todo:
+        path, writer = ARTIFACTS[name]
+        start = time.perf_counter()
+        what = _MAKERS[name](run, scale, seed)
+        if verbose:
+            print(f"{run / path} was missing ({writer} writes it): made {what} at quick scale "
+                  f"in {time.perf_counter() - start:.0f} s")
+    return todo
+
+
+def on_colab() -> bool:
+    """True inside a Google Colab runtime."""
+    return "google.colab" in sys.modules
+
+
+#: where :func:`run_folder` keeps run folders on a mounted Google Drive
+DRIVE_FOLDER = Path("/content/drive/MyDrive/frcnet-lite")
+
+
+def run_folder(run_dir: str | os.PathLike, keep_on_drive: bool = False) -> Path:
+    """Create and return the run folder; on Colab, optionally on Google Drive.
+
+    On Colab a run folder on the runtime's disk is lost when the runtime stops. With
+    ``keep_on_drive=True`` Google Drive is mounted (Colab asks for permission) and the run folder
+    is ``MyDrive/frcnet-lite/<run_dir>``: results and training checkpoints survive, and a rerun
+    resumes. Without it, a line says how to keep it. Elsewhere ``keep_on_drive`` is ignored.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     run_folder(Path(tmp) / "run").is_dir()
+    True
+    """
+    run = Path(run_dir)
+    if on_colab():
+        if keep_on_drive:
+            from google.colab import drive  # noqa: PLC0415  (only on Colab)
+
+            drive.mount("/content/drive")
+            run = DRIVE_FOLDER / run
+            print(f"run folder on Google Drive: MyDrive/frcnet-lite/{run_dir}")
+        else:
+            print("On Colab the run folder is lost when the runtime stops. To keep it on Google Drive "
+                  "(and resume an interrupted training), set keep_on_drive = True in the parameters cell "
+                  "and run the notebook again.")
+    run.mkdir(parents=True, exist_ok=True)
+    return run
