@@ -144,16 +144,6 @@ def test_generic_csv_with_mapping_and_unit(tmp_path):
         read_localizations(path, columns={"x_nm": "X", "y_nm": "Yum", "frame": "T"})
 
 
-def test_nan_coordinates_are_counted_and_optionally_dropped(tmp_path):
-    path = tmp_path / "ts.csv"
-    path.write_text('"frame","x [nm]","y [nm]"\n1,10.0,20.0\n2,nan,5.0\n3,inf,1.0\n4,7.0,8.0\n')
-    with pytest.raises(ValueError, match="2 of 4 localizations"):
-        read_localizations(path)
-    t = read_localizations(path, drop_invalid=True)
-    np.testing.assert_array_equal(t.x_nm, [10.0, 7.0])
-    np.testing.assert_array_equal(t.frame, [0, 3])
-
-
 def test_empty_missing_and_unreadable_files(tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_text('"frame","x [nm]","y [nm]"\n')
@@ -171,10 +161,10 @@ def test_empty_missing_and_unreadable_files(tmp_path):
         read_localizations(broken)
     missing_col = tmp_path / "mc.csv"
     missing_col.write_text("frame,xnm,znm\n1,2,3\n")
-    with pytest.raises(ValueError, match="not a valid SMAP"):
+    with pytest.raises(ValueError, match="not a SMAP file: no column.*ynm"):
         read_localizations(missing_col, format="smap")
-    with pytest.raises(ValueError, match="extension"):
-        read_localizations(_thunderstorm(tmp_path, name="x.json"))
+    # the content decides, not the extension
+    assert detect_format(_thunderstorm(tmp_path, name="x.json")) == "thunderstorm"
 
 
 def _table():
@@ -235,10 +225,3 @@ def test_images(tmp_path):
     (tmp_path / "bad.png").write_bytes(b"nope")
     with pytest.raises(ValueError, match="bad.png"):
         read_image(tmp_path / "bad.png")
-
-
-def test_numpy_fallback_without_pandas(tmp_path, monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "pandas", None)  # `import pandas` now raises ImportError
-    _check(read_localizations(_thunderstorm(tmp_path, "uncertainty_xy [nm]")))
