@@ -20,6 +20,7 @@ TensorFlow is imported when a function here is first called.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -41,10 +42,23 @@ __all__ = [
     "load_model",
     "predict_image",
     "PRETRAINED_DIR",
+    "DEFAULT_MODEL",
+    "DECODERS",
+    "GENERATORS",
+    "shipped_models",
+    "model_folder",
+    "default_model_name",
+    "read_model_info",
 ]
 
-#: Folder of the shipped lite model inside the package.
+#: Decoder up-sampling blocks :func:`build_generator` offers.
+DECODERS = ("resize", "transpose")
+
+#: Folder of the shipped models inside the package: one sub-folder per model, named for it.
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
+
+#: The shipped model :func:`load_model` gives when asked for none and no pixel size is known.
+DEFAULT_MODEL = "simulated"
 _MODEL_FILE = "model.keras"
 _INFO_FILE = "model.json"
 
@@ -70,6 +84,9 @@ class ModelInfo:
         The training configuration (``TrainConfig`` as a dict), for the record.
     metrics : dict
         Validation metrics recorded at save time (may be empty).
+    data : dict
+        What it was trained on (:func:`frcnet_lite.training.describe_training_data`): source,
+        fields, pixel size, target, the inputs' counts per um^2 (may be empty for old models).
     """
 
     input_scale: float
@@ -79,6 +96,7 @@ class ModelInfo:
     target_kind: str = "gaussian"
     train_config: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
         """Return the info as an indented JSON string."""
@@ -129,6 +147,7 @@ def build_generator(
     dropout_blocks: int = 3,
     dropout_rate: float = 0.5,
     name: str = "generator",
+    decoder: str = "resize",
 ):
     """Build the pix2pix U-Net generator (one channel in, one ``tanh`` channel out).
 
@@ -148,6 +167,12 @@ def build_generator(
         Dropout rate of those blocks (0.5).
     name : str
         Keras model name.
+    decoder : {"resize", "transpose"}
+        How each decoder block doubles the resolution. ``"transpose"``: a stride-2 4x4 transposed
+        convolution, as pix2pix; its kernel overlaps unevenly between output pixels, which
+        leaves a pixel-scale checkerboard in the output (Odena, Dumoulin & Olah, Distill 2016).
+        ``"resize"`` (default): nearest-neighbour 2x upsampling followed by a 3x3 convolution,
+        which cannot produce that pattern (see ``benchmarks/bench_checkerboard.py``).
 
     Returns
     -------
@@ -168,6 +193,8 @@ def build_generator(
         raise ValueError(f"need 1 <= base_filters <= max_filters, got {base_filters} and {max_filters}")
     if not 0 <= dropout_rate < 1:
         raise ValueError(f"dropout_rate must be in [0, 1), got {dropout_rate!r}")
+    if decoder not in DECODERS:
+        raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
     tf()
     import keras  # noqa: PLC0415
 
@@ -182,17 +209,32 @@ def build_generator(
             x = keras.layers.BatchNormalization(name=f"down{i}_bn")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"down{i}_lrelu")(x)
         skips.append(x)
+
+    def up(x, f: int, label: str, use_bias: bool):
+        if decoder == "transpose":
+            return keras.layers.Conv2DTranspose(f, 4, strides=2, padding="same", kernel_initializer=init,
+                                                use_bias=use_bias, name=f"{label}_conv")(x)
+        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{label}_upsample")(x)
+        return keras.layers.Conv2D(f, 3, padding="same", kernel_initializer=init, use_bias=use_bias,
+                                   name=f"{label}_conv")(x)
+
     for j, i in enumerate(range(depth - 2, -1, -1)):
-        x = keras.layers.Conv2DTranspose(filters[i], 4, strides=2, padding="same", kernel_initializer=init,
-                                         use_bias=False, name=f"up{i}_conv")(x)
+        x = up(x, filters[i], f"up{i}", use_bias=False)
         x = keras.layers.BatchNormalization(name=f"up{i}_bn")(x)
         if j < dropout_blocks and dropout_rate > 0:
             x = keras.layers.Dropout(dropout_rate, name=f"up{i}_dropout")(x)
         x = keras.layers.ReLU(name=f"up{i}_relu")(x)
         x = keras.layers.Concatenate(name=f"up{i}_skip")([x, skips[i]])
-    x = keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same", kernel_initializer=init, name="out_conv")(x)
+    x = up(x, 1, "out", use_bias=True)
     outputs = keras.layers.Activation("tanh", dtype="float32", name="out_tanh")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+#: Generator architectures by the name a training config uses (``TrainConfig.generator``). Each
+#: takes ``(input_size, depth, base_filters, max_filters, dropout_blocks=..., decoder=...)`` and
+#: returns a Keras model with one input and one ``tanh`` output channel. To add an architecture,
+#: write its builder here and register it.
+GENERATORS = {"unet": build_generator}
 
 
 def wrap_for_counts(generator, input_scale: float, target_scale: float):
@@ -257,37 +299,113 @@ def save_model(model, path: str | os.PathLike, info: ModelInfo) -> Path:
     return folder
 
 
-def load_model(path: str | os.PathLike | None = None):
-    """Load a model saved by :func:`save_model`; ``None`` loads the shipped pretrained lite model.
+def shipped_models() -> dict[str, Path]:
+    """The models shipped with the package: ``{name: folder}``, sorted by name.
+
+    Examples
+    --------
+    >>> sorted(shipped_models())[:2]
+    ['cos7', 'simulated']
+    """
+    if not PRETRAINED_DIR.is_dir():
+        return {}
+    return {p.name: p for p in sorted(PRETRAINED_DIR.iterdir()) if (p / _INFO_FILE).is_file()}
+
+
+def model_folder(model: str | os.PathLike | None = None) -> Path:
+    """The folder of a model given by shipped name, by folder (or its ``.keras`` file), or ``None``.
+
+    ``None`` is :data:`DEFAULT_MODEL`. A name that is both a shipped model and an existing folder
+    in the working directory means the folder only when written as a path (``./cos7``).
+
+    Examples
+    --------
+    >>> model_folder("simulated").name
+    'simulated'
+    >>> model_folder("no-such-model")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no shipped model named 'no-such-model' and no model folder at that path: shipped models are cos7, simulated (list them with frcnet-lite models)
+    """
+    if model is None:
+        model = DEFAULT_MODEL
+    text = os.fspath(model)
+    shipped = shipped_models()
+    if text in shipped and os.sep not in text and "/" not in text:
+        return shipped[text]
+    folder = Path(text)
+    if folder.suffix == ".keras":
+        folder = folder.parent
+    if folder.is_dir():
+        return folder
+    raise FileNotFoundError(f"no shipped model named {text!r} and no model folder at that path: shipped models are "
+                            f"{', '.join(shipped) or 'none'} (list them with frcnet-lite models)")
+
+
+def read_model_info(model: str | os.PathLike | None = None) -> ModelInfo:
+    """The :class:`ModelInfo` (``model.json``) of a model, without loading TensorFlow."""
+    info_file = model_folder(model) / _INFO_FILE
+    if not info_file.is_file():
+        raise FileNotFoundError(f"no {_INFO_FILE} in {str(info_file.parent)!r}: expected a folder written by save_model")
+    data = json.loads(info_file.read_text())
+    known = {f for f in ModelInfo.__dataclass_fields__}
+    return ModelInfo(**{k: v for k, v in data.items() if k in known})
+
+
+def default_model_name(pixel_size_nm: float | None = None) -> str:
+    """The shipped model used when none is named: the one trained at the pixel size nearest the input's.
+
+    Nearest on a log scale (5 nm is as far from 10 nm as 10 nm from 20 nm); ties and an
+    unknown pixel size give :data:`DEFAULT_MODEL`.
+
+    Examples
+    --------
+    >>> default_model_name(10.0), default_model_name(5.0), default_model_name(None)
+    ('cos7', 'simulated', 'simulated')
+    """
+    shipped = shipped_models()
+    if pixel_size_nm is None or not shipped:
+        return DEFAULT_MODEL
+    if not (math.isfinite(pixel_size_nm) and pixel_size_nm > 0):
+        raise ValueError(f"pixel_size_nm must be a positive number, got {pixel_size_nm!r}")
+    def distance(name: str) -> tuple[float, bool]:
+        px = read_model_info(name).pixel_size_nm
+        return (round(abs(math.log(px / pixel_size_nm)), 9), name != DEFAULT_MODEL)
+    return min(shipped, key=distance)
+
+
+def load_model(model: str | os.PathLike | None = None):
+    """Load a model saved by :func:`save_model`: a shipped one by name, or any model folder.
 
     Parameters
     ----------
-    path : str, os.PathLike or None
-        A folder holding ``model.keras`` and ``model.json`` (or the ``.keras`` file inside it).
+    model : str, os.PathLike or None
+        A shipped model's name (``"simulated"``, ``"cos7"``: see :func:`shipped_models`), a
+        folder holding ``model.keras`` and ``model.json`` (or the ``.keras`` file inside it), or
+        ``None`` for :data:`DEFAULT_MODEL`. Loaded in Keras safe mode (no code is executed).
 
     Returns
     -------
     keras.Model
         Counts in, density out; its :class:`ModelInfo` is attached as ``model.frcnet_info``.
     """
-    folder = PRETRAINED_DIR if path is None else Path(path)
-    if folder.suffix == ".keras":
-        folder = folder.parent
-    model_file, info_file = folder / _MODEL_FILE, folder / _INFO_FILE
-    for f in (model_file, info_file):
-        if not f.is_file():
-            raise FileNotFoundError(f"no {f.name} in {str(folder)!r}: expected a folder written by save_model")
+    folder = model_folder(model)
+    model_file = folder / _MODEL_FILE
+    if not model_file.is_file():
+        raise FileNotFoundError(f"no {_MODEL_FILE} in {str(folder)!r}: expected a folder written by save_model")
+    info = read_model_info(folder)
     tf()
     import keras  # noqa: PLC0415
 
-    model = keras.models.load_model(model_file, compile=False)
-    model.frcnet_info = ModelInfo(**json.loads(info_file.read_text()))
-    return model
+    loaded = keras.models.load_model(model_file, compile=False, safe_mode=True)
+    loaded.frcnet_info = info
+    loaded.frcnet_folder = folder
+    return loaded
 
 
 def copy_model(src: str | os.PathLike | None, dst: str | os.PathLike) -> Path:
-    """Copy a saved model folder (``None``: the shipped one) to ``dst`` (e.g. ``run/model``)."""
-    folder = PRETRAINED_DIR if src is None else Path(src)
+    """Copy a saved model folder (a shipped name, a folder, or ``None``: the default) to ``dst``."""
+    folder = model_folder(src)
     dst = Path(dst)
     dst.mkdir(parents=True, exist_ok=True)
     for f in folder.iterdir():
@@ -339,8 +457,3 @@ def predict_image(model, sparse_histogram: np.ndarray, batch_size: int = 4) -> n
             for i in range(0, n, batch_size)]
     out = np.concatenate(outs, axis=0)[:, ph // 2:ph // 2 + h, pw // 2:pw // 2 + w]
     return out[0] if arr.ndim == 2 else out
-
-
-def model_info_dict(model) -> Mapping[str, Any]:
-    """Return the model's :class:`ModelInfo` as a plain dict (for printing)."""
-    return dict(_info_of(model).__dict__)

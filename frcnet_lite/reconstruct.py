@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,8 @@ __all__ = [
     "load_sparse_input",
     "model_predict_fn",
     "model_pixel_size_nm",
+    "input_pixel_size_nm",
+    "input_warnings",
     "reconstruct_file",
 ]
 
@@ -345,6 +348,61 @@ def load_sparse_input(
     return rescale_counts(counts, px, model_pixel_size_nm)
 
 
+#: How far (as a ratio either way) an input's pixel size or density may be from the model's
+#: training data before :func:`input_warnings` speaks up.
+WARN_PIXEL_RATIO = 1.25
+WARN_DENSITY_RATIO = 3.0
+
+
+def input_pixel_size_nm(path: str | os.PathLike, pixel_size_nm: float | None = None) -> float | None:
+    """The pixel size of an input image (given, or from its calibration); None for localization files."""
+    if pixel_size_nm is not None:
+        return float(pixel_size_nm)
+    path = Path(path)
+    if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+        return None
+    return read_image_with_pixel_size(path)[1]
+
+
+def input_warnings(info, counts: np.ndarray, counts_pixel_size_nm: float) -> list[str]:
+    """Say when an input is far from what the model was trained on (empty list: nothing to say).
+
+    Two checks against the model's ``model.json``: the input's pixel size against the training
+    pixel size (the input is resampled, but a network sees structures at the scale it learned),
+    and the input's localization density (counts per um^2) against the median training input
+    (a whole acquisition given to a model trained on 10 % time windows looks nothing like its
+    training data). Thresholds: :data:`WARN_PIXEL_RATIO`, :data:`WARN_DENSITY_RATIO`.
+
+    Examples
+    --------
+    >>> from frcnet_lite.model import ModelInfo
+    >>> info = ModelInfo(1.0, 1.0, pixel_size_nm=10.0, data={"input_counts_per_um2": 400.0})
+    >>> input_warnings(info, np.full((100, 100), 0.04, np.float32), 10.0)
+    []
+    >>> print(input_warnings(info, np.full((100, 100), 1.0, np.float32), 10.0)[0])
+    the input holds 1e+04 localizations per um^2, 25x the 400 per um^2 of the model's training inputs: the model expects sparse inputs like those (e.g. a 10% time window), not a whole acquisition
+    """
+    notes = []
+    model_px = float(getattr(info, "pixel_size_nm", 0) or 0)
+    if model_px > 0 and max(counts_pixel_size_nm / model_px, model_px / counts_pixel_size_nm) > WARN_PIXEL_RATIO:
+        notes.append(f"the input has {counts_pixel_size_nm:g} nm pixels but the model was trained at {model_px:g} nm: "
+                     f"it is resampled to {model_px:g} nm, but a model trained at the input's pixel size would do better "
+                     "(frcnet-lite models lists them)")
+    trained = float((getattr(info, "data", None) or {}).get("input_counts_per_um2", 0) or 0)
+    if trained > 0 and counts.size:
+        area_um2 = counts.size * (counts_pixel_size_nm / 1000.0) ** 2
+        density = float(np.sum(counts, dtype=np.float64)) / area_um2
+        ratio = density / trained
+        if ratio > WARN_DENSITY_RATIO:
+            notes.append(f"the input holds {density:.3g} localizations per um^2, {ratio:.0f}x the {trained:.3g} per um^2 "
+                         "of the model's training inputs: the model expects sparse inputs like those (e.g. a 10% time "
+                         "window), not a whole acquisition")
+        elif 0 < ratio < 1 / WARN_DENSITY_RATIO:
+            notes.append(f"the input holds {density:.3g} localizations per um^2, only {ratio:.2f}x the {trained:.3g} per "
+                         "um^2 of the model's training inputs: expect a poorer reconstruction")
+    return notes
+
+
 def model_predict_fn(model) -> PredictFn:
     """Wrap a model from :func:`frcnet_lite.model.load_model` as a ``predict_fn`` for :func:`predict_tiled`.
 
@@ -384,8 +442,11 @@ def reconstruct_file(
         Localizations or sparse image (see :func:`load_sparse_input`).
     output_path : path-like
         Output TIFF; written only when complete.
-    model : keras.Model, path-like or None
-        A loaded model, a path for :func:`frcnet_lite.model.load_model`, or None for the shipped one.
+    model : keras.Model, str, path-like or None
+        A loaded model, a shipped model's name or a model folder (:func:`frcnet_lite.model.load_model`),
+        or None: the shipped model trained at the pixel size nearest the input's
+        (:func:`frcnet_lite.model.default_model_name`; ``"simulated"`` when the input's pixel size
+        is unknown, e.g. a localization file).
     pixel_size_nm : float, optional
         Pixel size of an input image (required for images without calibration).
     config : TilingConfig
@@ -400,22 +461,32 @@ def reconstruct_file(
     Returns
     -------
     dict
-        ``{"output", "shape", "pixel_size_nm", "trust_map"}``.
+        ``{"output", "shape", "pixel_size_nm", "trust_map", "model", "default_model", "warnings"}``
+        (``default_model``: the name chosen when ``model`` was None; ``warnings``: see
+        :func:`input_warnings`, also issued as ``UserWarning``).
     """
     from . import model as model_mod  # noqa: PLC0415
 
     input_path = Path(input_path)
     if not input_path.exists():
         raise FileNotFoundError(f"input file not found: {input_path}")
-    if model is None or isinstance(model, (str, os.PathLike)):
+    model_name = None
+    if model is None:
+        model_name = model_mod.default_model_name(input_pixel_size_nm(input_path, pixel_size_nm))
+        model = model_name
+    if isinstance(model, (str, os.PathLike)):
         model = model_mod.load_model(model)
     px = model_pixel_size_nm(model)
     counts, counts_px = read_counts(input_path, px, pixel_size_nm)
+    notes = input_warnings(model.frcnet_info, counts, counts_px)
+    for note in notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
     sparse = rescale_counts(counts, counts_px, px)
     _check_image(sparse, config)
     predict = model_predict_fn(model)
     recon = predict_tiled(sparse, predict, config, progress=progress)
-    result = {"output": str(output_path), "shape": recon.shape, "pixel_size_nm": px, "trust_map": None}
+    result = {"output": str(output_path), "shape": recon.shape, "pixel_size_nm": px, "trust_map": None,
+              "model": str(getattr(model, "frcnet_folder", "")), "default_model": model_name, "warnings": notes}
     trust_img = None
     if trust_map_path is not None:
         from . import trust  # noqa: PLC0415

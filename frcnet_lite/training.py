@@ -74,6 +74,22 @@ class TrainConfig:
         ``"auto"`` (float16 compute on a GPU, float32 on a CPU), ``"on"`` or ``"off"``.
     val_size : int
         Side of the centre crop of each validation pair (0: ``patch_size``).
+    generator : str
+        Architecture, a key of :data:`frcnet_lite.model.GENERATORS` (``"unet"``: pix2pix).
+    decoder : str
+        Decoder blocks of the generator: ``"resize"`` (upsample + convolution, no checkerboard)
+        or ``"transpose"`` (pix2pix's transposed convolutions); see
+        :func:`frcnet_lite.model.build_generator`.
+    image_pairs_dir : str
+        A folder of pre-rendered image pairs ``<name>_sub.<png|tif>`` / ``<name>_full.<png|tif>``
+        (e.g. the real COS-7 pairs). When set, training reads these instead of ``pairs_dir``
+        and ``target_kind`` must be ``"images"``: the ``_full`` images are the targets.
+    val_fields : tuple of str
+        With ``image_pairs_dir``: the names of the fields held out for validation (never
+        trained on; split by field, not by patch). At least one is needed.
+    pixel_size_nm : float
+        With ``image_pairs_dir``: the images' pixel size in nm (0: from the TIFF calibration,
+        else 10 nm, the COS-7 pairs' pixel size).
     """
 
     pairs_dir: str = "run/data/pairs"
@@ -97,6 +113,11 @@ class TrainConfig:
     seed: int = 0
     mixed_precision: str = "auto"
     val_size: int = 0
+    generator: str = "unet"
+    decoder: str = "resize"
+    image_pairs_dir: str = ""
+    val_fields: tuple = ()
+    pixel_size_nm: float = 0.0
 
     def __post_init__(self) -> None:
         from .losses import LOSSES  # noqa: PLC0415
@@ -115,8 +136,27 @@ class TrainConfig:
             raise ValueError(f"unknown loss name(s) {unknown} in loss_weights: expected some of {sorted(LOSSES)}")
         if self.mixed_precision not in ("auto", "on", "off"):
             raise ValueError(f"mixed_precision must be 'auto', 'on' or 'off', got {self.mixed_precision!r}")
-        if self.target_kind not in ("gaussian", "anisotropic"):
-            raise ValueError(f"target_kind must be 'gaussian' or 'anisotropic', got {self.target_kind!r}")
+        from .model import DECODERS, GENERATORS  # noqa: PLC0415
+
+        if self.generator not in GENERATORS:
+            raise ValueError(f"generator must be one of {sorted(GENERATORS)}, got {self.generator!r}")
+        if self.decoder not in DECODERS:
+            raise ValueError(f"decoder must be one of {DECODERS}, got {self.decoder!r}")
+        if isinstance(self.val_fields, str):
+            object.__setattr__(self, "val_fields", (self.val_fields,))
+        object.__setattr__(self, "val_fields", tuple(str(v) for v in self.val_fields))
+        if self.image_pairs_dir:
+            if self.target_kind != "images":
+                raise ValueError(f"with image_pairs_dir the targets are the '_full' images: target_kind must be "
+                                 f"'images', got {self.target_kind!r}")
+            if not self.val_fields:
+                raise ValueError("with image_pairs_dir, name the held-out field(s) in val_fields "
+                                 "(e.g. val_fields: [spot12])")
+        elif self.target_kind not in ("gaussian", "anisotropic"):
+            raise ValueError(f"target_kind must be 'gaussian' or 'anisotropic' (or 'images' with image_pairs_dir), "
+                             f"got {self.target_kind!r}")
+        if not (self.pixel_size_nm == 0 or (math.isfinite(self.pixel_size_nm) and self.pixel_size_nm > 0)):
+            raise ValueError(f"pixel_size_nm must be > 0 (or 0: from the files), got {self.pixel_size_nm!r}")
 
     @classmethod
     def lite(cls, **changes: Any) -> TrainConfig:
@@ -221,6 +261,18 @@ def load_history(path: str | os.PathLike) -> list:
         raise FileNotFoundError(f"no training history at {str(path)!r}")
     with path.open() as fh:
         return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def split_image_pairs(config: TrainConfig):
+    """The training and validation :class:`~frcnet_lite.pairs.PairSet` of ``config.image_pairs_dir``.
+
+    The split is by field: the fields named in ``config.val_fields`` are validation, all others
+    training; no pixel of a validation field is ever trained on.
+    """
+    from .pairs import load_image_pairs  # noqa: PLC0415
+
+    pairs = load_image_pairs(config.image_pairs_dir, pixel_size_nm=config.pixel_size_nm or None)
+    return pairs.split_by_field(config.val_fields)
 
 
 def _load_split(config: TrainConfig, split: str):
@@ -338,13 +390,15 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
     from tqdm.auto import tqdm  # noqa: PLC0415
 
     from .losses import combined_loss  # noqa: PLC0415
-    from .model import ModelInfo, build_generator, save_model, wrap_for_counts  # noqa: PLC0415
+    from .model import GENERATORS, ModelInfo, save_model, wrap_for_counts  # noqa: PLC0415
 
     t = tf()
     import keras  # noqa: PLC0415
 
     out = Path(out_dir if out_dir is not None else config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if config.image_pairs_dir and (train_pairs is None or val_pairs is None):
+        train_pairs, val_pairs = split_image_pairs(config)
     train_pairs = train_pairs if train_pairs is not None else _load_split(config, "train")
     val_pairs = val_pairs if val_pairs is not None else _load_split(config, "val")
     pixel_size_nm = float(getattr(train_pairs, "pixel_size_nm", 5.0))
@@ -358,6 +412,9 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
         old = json.loads(saved_cfg.read_text())
         new = json.loads(json.dumps(config.to_dict()))
         old.pop("epochs", None), new.pop("epochs", None)  # a run may be extended
+        # a checkpoint written before a field existed used that field's default
+        defaults = json.loads(json.dumps(TrainConfig().to_dict()))
+        old.update({k: defaults[k] for k in new if k not in old and k in defaults})
         if old != new:
             raise ValueError(f"{str(out)!r} holds a checkpoint of a different configuration: use another out_dir "
                              "or resume=False to start over")
@@ -370,8 +427,8 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
     with strategy.scope():
         keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
         try:
-            gen = build_generator(None, config.depth, config.base_filters, config.max_filters,
-                                  dropout_blocks=config.dropout_blocks)
+            gen = GENERATORS[config.generator](None, config.depth, config.base_filters, config.max_filters,
+                                  dropout_blocks=config.dropout_blocks, decoder=config.decoder)
         finally:
             keras.mixed_precision.set_global_policy(old_policy)
         optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
@@ -430,10 +487,39 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
     if len(history) == config.epochs:
         info = ModelInfo(input_scale=norm.input_scale, target_scale=norm.target_scale, pixel_size_nm=pixel_size_nm,
                          depth=config.depth, target_kind=config.target_kind, train_config=config.to_dict(),
-                         metrics={k: v for k, v in history[-1].items() if k.startswith("val_")})
+                         metrics={k: v for k, v in history[-1].items() if k.startswith("val_")},
+                         data=describe_training_data(train_pairs, val_pairs, config))
         save_model(model, out, info)
         model.frcnet_info = info
     return TrainResult(model=model, history=history, out_dir=out, normalisation=norm)
+
+
+def describe_training_data(train_pairs, val_pairs, config: TrainConfig) -> dict:
+    """What a model was trained on, for its ``model.json`` (source, fields, target, input density).
+
+    ``input_counts_per_um2`` (median over training images of the sparse counts per square
+    micrometre) lets :mod:`frcnet_lite.reconstruct` warn when an input is far denser or sparser
+    than the training inputs.
+    """
+    meta = dict(getattr(train_pairs, "meta", {}) or {})
+    px = float(getattr(train_pairs, "pixel_size_nm", 5.0))
+    area_um2 = train_pairs.inputs.shape[1] * train_pairs.inputs.shape[2] * (px / 1000.0) ** 2
+    density = float(np.median(np.asarray(train_pairs.inputs, np.float64).sum(axis=(1, 2)))) / area_um2
+    out = {
+        "source": config.image_pairs_dir or str(Path(config.pairs_dir) / config.target_kind),
+        "kind": "image pairs" if config.image_pairs_dir else "simulated pairs",
+        "pixel_size_nm": px,
+        "n_train": int(len(train_pairs.inputs)),
+        "n_val": int(len(val_pairs.inputs)),
+        "input_counts_per_um2": density,
+    }
+    for key in ("names", "fraction", "target", "simulation"):
+        if key in meta:
+            out["train_fields" if key == "names" else key] = sorted(set(meta[key])) if key == "names" else meta[key]
+    vmeta = dict(getattr(val_pairs, "meta", {}) or {})
+    if "names" in vmeta:
+        out["val_fields"] = sorted(set(vmeta["names"]))
+    return out
 
 
 def _validate(eval_step, xv: np.ndarray, yv: np.ndarray, weights: Mapping[str, float], batch_size: int) -> dict:

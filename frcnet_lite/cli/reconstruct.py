@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 __all__ = ["add_parser", "run"]
@@ -23,7 +24,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("input", type=Path, help="localization file or sparse count image")
     p.add_argument("-o", "--output", type=Path, required=True, help="output TIFF (written only when complete)")
-    p.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped lite model)")
+    p.add_argument("--model", default=None, metavar="NAME|FOLDER",
+                   help="a shipped model's name (see frcnet-lite models) or a model folder (default: the shipped "
+                        "model trained at the pixel size nearest the input's; simulated for localization files)")
     p.add_argument("--pixel-size-nm", type=float, default=None,
                    help="pixel size of an input image in nm (required unless the TIFF is calibrated)")
     p.add_argument("--tile-size", type=int, default=256, help="tile side in pixels (default 256)")
@@ -46,13 +49,20 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         config = TilingConfig(tile_size_px=args.tile_size, overlap_px=args.overlap, batch_size=args.batch_size)
-        result = reconstruct_file(
-            args.input, args.output, model=args.model, pixel_size_nm=args.pixel_size_nm, config=config,
-            trust_map_path=args.trust_map, seed=args.seed, progress=False if args.quiet else None,
-        )
+        with warnings.catch_warnings():  # printed below as one line each
+            warnings.simplefilter("ignore", UserWarning)
+            result = reconstruct_file(
+                args.input, args.output, model=args.model, pixel_size_nm=args.pixel_size_nm, config=config,
+                trust_map_path=args.trust_map, seed=args.seed, progress=False if args.quiet else None,
+            )
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if result.get("default_model"):
+        print(f"model: {result['default_model']} (the shipped model nearest the input's pixel size; "
+              "choose another with --model)")
+    for note in result.get("warnings", ()):
+        print(f"warning: {note}", file=sys.stderr)
     h, w = result["shape"]
     print(f"wrote {result['output']} ({h} x {w} px, {result['pixel_size_nm']:g} nm/px) "
           f"in {time.perf_counter() - start:.1f} s")
