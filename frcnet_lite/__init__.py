@@ -11,6 +11,8 @@ The modules, by topic:
 - ``localizations``, ``io``: the localization table and file readers / writers;
 - ``simulate``: a realistic microtubule dSTORM simulator with ground truth;
 - ``rendering``, ``subsets``: histograms, Gaussian rendering, sparse time-window subsets, FRC splits;
+- ``targets``: the one registry of training-target kinds (histogram, Gaussian / adaptive /
+  anisotropic KDE, pre-rendered images), their parameters and defaults;
 - ``pairs``: training pairs (sparse input, dense target) on disk;
 - ``kde``: Gaussian, adaptive and anisotropic adaptive kernel density estimates;
 - ``frc``, ``frc_tf``: Fourier ring correlation of two images (numpy) and its differentiable
@@ -32,7 +34,8 @@ from ._version import __version__
 
 #: The public modules (imported lazily on first attribute access).
 MODULES = (
-    "localizations", "io", "simulate", "rendering", "subsets", "pairs", "kde", "frc", "frc_tf", "frc_study",
+    "localizations", "io", "simulate", "rendering", "subsets", "targets", "pairs", "kde", "frc", "frc_tf",
+    "frc_study",
     "losses", "model", "pipeline", "training", "metrics", "resolution", "reconstruct", "trust",
     "widgets", "profiles", "plotting", "report", "tutorial", "cli",
 )

@@ -1,4 +1,7 @@
-"""Kernel density estimates of rendered localization histograms.
+"""Kernel density estimates of rendered localization histograms (the maths of the KDE targets and baselines).
+
+Which KDE a training target uses, with which parameters, is decided in one place,
+:mod:`frcnet_lite.targets`; this module holds the estimators themselves.
 
 Three estimates turn a sparse histogram (counts per pixel) into a smooth density; all three conserve
 the total intensity, also at the image border (a kernel that would leave the image is renormalised
@@ -18,9 +21,18 @@ to the pixels inside it, except for :func:`gaussian_kde`, which reflects at the 
     Along a filament the kernel is long, across it narrow, so edges stay sharp.
 
 Conventions: axis 0 is y (rows), axis 1 is x (columns); covariances are in px^2 in (y, x) order.
-Each pixel is treated as a uniform square of side 1 px, so every window covariance carries the
-pixel's own variance ``1/12`` px^2 per axis: a single pixel or a perfectly straight line still has a
-positive-definite covariance (no NaN), and an isolated pixel gets an isotropic kernel.
+
+**The pixel's own variance, 1/12 px^2** (a deliberate departure from the authors' code). Each pixel
+is treated as a uniform square of side 1 px, so every window covariance carries the variance of
+that square, ``1/12`` px^2 per axis (:data:`PIXEL_VARIANCE_PX2`). The authors' code (Berberich et
+al. 2021, after Chen et al. 2014) takes the covariance of the pixel centres alone, which is
+singular for an isolated pixel (all zero) and for a one-pixel-wide straight line (zero across it):
+its eigenvalue normalisation then divides by zero (NaN kernels) or gives a kernel of zero width
+across the line, i.e. no smoothing at all where a sparse histogram most needs it. With the 1/12
+term the covariance is always positive definite, an isolated pixel gets an isotropic kernel, and a
+thin line a narrow but finite one; the counts in a pixel really are spread over its square, so this
+is also the covariance of the localizations the pixel stands for. For structure a few pixels wide
+(window variances of several px^2) the term changes the kernel shape by a few per cent.
 
 The anisotropic kernels run in `numba <https://numba.pydata.org>`_-compiled loops (parallel,
 touching only non-zero pixels); window moments come from separable filters, computed in row bands
@@ -31,7 +43,6 @@ from __future__ import annotations
 
 import math
 import types
-from collections.abc import Callable
 
 import numpy as np
 from scipy import ndimage
@@ -43,12 +54,10 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
     prange = range
 
 __all__ = [
-    "KDE_KINDS",
     "adaptive_kde",
     "adaptive_sigmas",
     "anisotropic_kde",
     "anisotropic_kde_3d",
-    "estimate_density",
     "gaussian_kde",
     "kernel_covariances",
     "kernel_covariances_3d",
@@ -694,42 +703,3 @@ def adaptive_kde(image: np.ndarray, sigma_px: float = 2.0, *, alpha: float = 0.5
         cov = np.ascontiguousarray(np.stack([var, np.zeros_like(var), var]), dtype=np.float32)
         spread_2d(img, cov, r, out, lo)
     return out
-
-
-# ------------------------------------------------------------------------ dispatch ----
-KDE_KINDS: dict[str, Callable[..., np.ndarray]] = {
-    "gaussian": gaussian_kde,
-    "adaptive": adaptive_kde,
-    "anisotropic": anisotropic_kde,
-}
-"""Density estimates by name (the training-pair target kinds that use a KDE)."""
-
-
-def estimate_density(image: np.ndarray, kind: str = "anisotropic", **params) -> np.ndarray:
-    """Run the KDE named ``kind`` ("gaussian", "adaptive" or "anisotropic") with ``params``.
-
-    Parameters
-    ----------
-    image : numpy.ndarray
-        2D non-negative histogram.
-    kind : str
-        A key of :data:`KDE_KINDS`.
-    **params
-        Keyword arguments of that function (e.g. ``sigma_px=2`` or ``window=11, scale=2``).
-
-    Returns
-    -------
-    numpy.ndarray
-        float32 density of the image's shape.
-
-    Examples
-    --------
-    >>> img = np.zeros((16, 16)); img[8, 4:12] = 1
-    >>> [round(float(estimate_density(img, k).sum()), 3) for k in ("gaussian", "adaptive", "anisotropic")]
-    [8.0, 8.0, 8.0]
-    """
-    if kind not in KDE_KINDS:
-        raise ValueError(f"unknown KDE kind {kind!r}; expected one of {sorted(KDE_KINDS)}")
-    if kind == "gaussian":
-        params.setdefault("sigma_px", 2.0)
-    return KDE_KINDS[kind](image, **params)

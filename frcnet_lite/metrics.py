@@ -428,19 +428,26 @@ def evaluate_many(
 
 def baseline_images(
     sparse: np.ndarray,
-    gaussian_sigma_px: float = 1.5,
+    gaussian_sigma_px: float | None = None,
     anisotropic: bool = True,
+    pixel_size_nm: float = 5.0,
 ) -> dict[str, np.ndarray]:
     """The non-learned reconstructions of a sparse histogram: itself, its Gaussian KDE, its anisotropic KDE.
+
+    The KDEs are the ``"gaussian"`` and ``"anisotropic"`` targets of :mod:`frcnet_lite.targets`
+    (made from the sparse input instead of all localizations), with their default parameters.
 
     Parameters
     ----------
     sparse : numpy.ndarray
         2D sparse histogram (counts).
-    gaussian_sigma_px : float
-        Gaussian KDE kernel width in pixels.
+    gaussian_sigma_px : float, optional
+        Gaussian KDE kernel width in pixels. Default: the targets' default width,
+        :data:`frcnet_lite.targets.DEFAULT_GAUSSIAN_SIGMA_NM` (10 nm), at ``pixel_size_nm``.
     anisotropic : bool
-        Include ``kde.anisotropic_kde`` (skipped with a note if the KDE module does not provide it yet).
+        Include the anisotropic KDE (window 11 px, scale 1).
+    pixel_size_nm : float
+        Pixel size of ``sparse`` in nm (default 5, the method's).
 
     Returns
     -------
@@ -453,12 +460,14 @@ def baseline_images(
     >>> sorted(baseline_images(img, anisotropic=False))
     ['gaussian KDE', 'histogram']
     """
-    from . import kde  # noqa: PLC0415
+    from .targets import TargetSpec, make_target  # noqa: PLC0415
 
     img = np.asarray(sparse, dtype=np.float32)
-    out = {"histogram": img, "gaussian KDE": kde.gaussian_kde(img, gaussian_sigma_px)}
-    if anisotropic and hasattr(kde, "anisotropic_kde"):
-        out["anisotropic KDE"] = np.asarray(kde.anisotropic_kde(img), dtype=np.float32)
+    gaussian = TargetSpec("gaussian") if gaussian_sigma_px is None else \
+        TargetSpec("gaussian", {"sigma_nm": float(gaussian_sigma_px) * pixel_size_nm})
+    out = {"histogram": img, "gaussian KDE": make_target(img, gaussian, pixel_size_nm)}
+    if anisotropic:
+        out["anisotropic KDE"] = make_target(img, TargetSpec("anisotropic"), pixel_size_nm)
     return out
 
 

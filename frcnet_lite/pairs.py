@@ -6,7 +6,8 @@ The method learns the map *sparse image -> dense image*. For every field of view
   default a random contiguous time window holding ``fraction`` of them
   (:func:`~frcnet_lite.subsets.time_window_subset`);
 - the **target**: a density estimate of *all* localizations of the field (``target_kind``:
-  ``"histogram"``, ``"gaussian"``, ``"adaptive"`` or ``"anisotropic"``, see :func:`make_target`);
+  ``"histogram"``, ``"gaussian"``, ``"adaptive"`` or ``"anisotropic"`` with ``target_params``,
+  from the one registry of target kinds, :mod:`frcnet_lite.targets`);
 - the **truth** (simulations only): the noise-free density from the simulator's dye positions
   (:func:`~frcnet_lite.simulate.render_truth`), for evaluation;
 
@@ -59,11 +60,10 @@ from .localizations import LocalizationTable
 from .rendering import data_fov_nm, render_histogram
 from .simulate import Simulation, load_simulation, render_truth, save_simulation
 from .subsets import random_subset, time_window_subset
+from .targets import TARGET_KINDS, make_target  # noqa: F401  (the one registry; TARGET_KINDS importable from here)
 
 __all__ = [
     "PairSet",
-    "TARGET_KINDS",
-    "make_target",
     "patch_origins",
     "build_pairs",
     "retarget_pairs",
@@ -74,9 +74,6 @@ __all__ = [
     "load_fields",
     "load_image_pairs",
 ]
-
-#: Target kinds understood by :func:`make_target`.
-TARGET_KINDS = ("histogram", "gaussian", "adaptive", "anisotropic")
 
 Field = Simulation | LocalizationTable
 
@@ -143,54 +140,7 @@ class PairSet:
                 f"target_kind={self.target_kind!r}, truths={'yes' if self.truths is not None else 'no'})")
 
 
-# ---------------------------------------------------------------------------- targets and patches
-def make_target(
-    histogram: np.ndarray, target_kind: str, pixel_size_nm: float = 5.0, **target_params: Any
-) -> np.ndarray:
-    """A dense target from a full-data histogram.
-
-    Parameters
-    ----------
-    histogram : numpy.ndarray
-        2D histogram of all localizations.
-    target_kind : {"histogram", "gaussian", "adaptive", "anisotropic"}
-        ``"histogram"``: the histogram itself. ``"gaussian"``: :func:`frcnet_lite.kde.gaussian_kde`
-        with ``sigma_nm`` (default 10 nm). ``"adaptive"``: :func:`frcnet_lite.kde.adaptive_kde`.
-        ``"anisotropic"``: :func:`frcnet_lite.kde.anisotropic_kde` (``window``, ``scale``).
-    pixel_size_nm : float
-        Pixel size of the histogram (converts ``sigma_nm`` to pixels).
-    **target_params
-        Passed on to the KDE (``sigma_nm`` for ``"gaussian"``).
-
-    Returns
-    -------
-    numpy.ndarray
-        float32 image of the histogram's shape.
-
-    Examples
-    --------
-    >>> h = np.zeros((21, 21)); h[10, 10] = 4
-    >>> t = make_target(h, "gaussian", pixel_size_nm=5.0, sigma_nm=10.0)
-    >>> round(float(t.sum()), 3), round(float(t[10, 10]), 3)
-    (4.0, 0.159)
-    """
-    from . import kde
-
-    if target_kind == "histogram":
-        return np.asarray(histogram, dtype=np.float32).copy()
-    if target_kind == "gaussian":
-        sigma_nm = float(target_params.pop("sigma_nm", 10.0))
-        if target_params:
-            raise ValueError(f"unexpected parameters for the gaussian target: {sorted(target_params)}")
-        return kde.gaussian_kde(histogram, sigma_nm / pixel_size_nm)
-    if target_kind in ("adaptive", "anisotropic"):
-        fn = getattr(kde, f"{target_kind}_kde", None)
-        if fn is None:
-            raise ValueError(f"frcnet_lite.kde has no {target_kind}_kde yet: cannot make {target_kind!r} targets")
-        return np.asarray(fn(histogram, **target_params), dtype=np.float32)
-    raise ValueError(f"target_kind must be one of {TARGET_KINDS}, got {target_kind!r}")
-
-
+# ---------------------------------------------------------------------------------------- patches
 def patch_origins(shape: tuple[int, int], patch_px: int, stride_px: int | None = None) -> list[tuple[int, int]]:
     """Top-left corners ``(row, col)`` of square patches covering an image.
 

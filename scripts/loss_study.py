@@ -125,6 +125,7 @@ def simulated_pairs(kind: str, split: str, quick: bool, work: Path):
     """Training / held-out pairs from simulated fields through ``build_pairs`` (cached)."""
     from frcnet_lite.pairs import build_pairs, load_pairs, save_pairs
     from frcnet_lite.simulate import SimulationConfig, simulate_microtubules
+    from frcnet_lite.targets import TargetSpec
 
     path = work / "target" / "pairs" / f"{kind}_{split}.npz"
     if path.is_file():
@@ -134,8 +135,9 @@ def simulated_pairs(kind: str, split: str, quick: bool, work: Path):
     fields = {f"{split}{i}": simulate_microtubules(SimulationConfig(field_size_nm=1920 if quick else 3840,
                                                                     seed=first + i))
               for i in range(n)}
-    pairs = build_pairs(fields, fraction=0.1, target_kind=kind, pixel_size_nm=5.0,
-                        patch_px=384 if split == "train" else 192, seed=first, progress=False)
+    # every parameter of the target, from the one registry (frcnet_lite.targets), recorded in the pairs
+    pairs = build_pairs(fields, fraction=0.1, target_kind=kind, target_params=TargetSpec(kind).params,
+                        pixel_size_nm=5.0, patch_px=384 if split == "train" else 192, seed=first, progress=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_pairs(pairs, path)
     return pairs

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from frcnet_lite import kde
+from frcnet_lite import kde, pairs, targets
 from kde_reference import (
     anisotropic_kde_reference,
     isotropic_kde_reference,
@@ -126,7 +126,7 @@ def test_gaussian_kde_of_a_point_is_the_sampled_gaussian():
 def test_total_intensity_is_conserved_also_at_the_border(kind):
     img = sparse_image((30, 26), seed=5)
     img[0, 0] = img[-1, -1] = img[0, -1] = img[15, 0] = 9.0  # mass on corners and edges
-    out = kde.estimate_density(img, kind)
+    out = targets.make_target(img, kind)  # the registry's defaults at 5 nm pixels
     assert out.dtype == np.float32 and out.shape == img.shape
     assert np.isclose(float(out.sum(dtype=np.float64)), float(img.sum()), rtol=1e-5)
     assert out.min() >= 0
@@ -245,7 +245,7 @@ def test_3d_isolated_voxel_and_line():
     (lambda: kde.adaptive_kde(np.zeros((5, 5)), sigma_px=-1.0), "sigma_px"),
     (lambda: kde.adaptive_kde(np.zeros((5, 5)), alpha=2.0), "alpha"),
     (lambda: kde.gaussian_kde(np.zeros((5, 5)), -1.0), "sigma_px"),
-    (lambda: kde.estimate_density(np.zeros((5, 5)), "tophat"), "unknown KDE kind 'tophat'"),
+    (lambda: targets.make_target(np.zeros((5, 5)), "tophat"), "target_kind must be one of .* 'tophat'"),
 ])
 def test_bad_input_raises_a_clear_error(call, match):
     with pytest.raises(ValueError, match=match):
@@ -260,21 +260,17 @@ def test_input_is_not_modified():
     np.testing.assert_array_equal(img, before)
 
 
-def test_estimate_density_dispatches():
-    img = filament_image((20, 20))
-    np.testing.assert_array_equal(kde.estimate_density(img, "anisotropic", window=7, scale=2.0),
-                                  kde.anisotropic_kde(img, 7, 2.0))
-    np.testing.assert_array_equal(kde.estimate_density(img, "gaussian", sigma_px=1.0), kde.gaussian_kde(img, 1.0))
-
-
-def test_pair_builder_accepts_every_kde_kind():
-    pairs = pytest.importorskip("frcnet_lite.pairs")
+def test_every_target_kind_is_its_kde_with_the_documented_defaults():
     img = filament_image((24, 24))
-    np.testing.assert_array_equal(pairs.make_target(img, "anisotropic", window=7, scale=2.0),
+    np.testing.assert_array_equal(targets.make_target(img, "anisotropic", window=7, scale=2.0),
                                   kde.anisotropic_kde(img, 7, 2.0))
-    np.testing.assert_array_equal(pairs.make_target(img, "adaptive", sigma_px=1.5), kde.adaptive_kde(img, 1.5))
-    np.testing.assert_allclose(pairs.make_target(img, "gaussian", pixel_size_nm=5.0, sigma_nm=10.0),
+    np.testing.assert_array_equal(targets.make_target(img, "anisotropic"), kde.anisotropic_kde(img, 11, 1.0))
+    np.testing.assert_array_equal(targets.make_target(img, "adaptive", 2.5, sigma_nm=5.0), kde.adaptive_kde(img, 2.0))
+    np.testing.assert_allclose(targets.make_target(img, "gaussian", pixel_size_nm=5.0, sigma_nm=10.0),
                                kde.gaussian_kde(img, 2.0))
+    np.testing.assert_allclose(targets.make_target(img, "gaussian", pixel_size_nm=2.5),
+                               kde.gaussian_kde(img, targets.DEFAULT_GAUSSIAN_SIGMA_NM / 2.5))
+    np.testing.assert_array_equal(pairs.make_target(img, "histogram"), img)
 
 
 def test_threaded_and_serial_loops_agree(monkeypatch):
