@@ -5,14 +5,13 @@ Each subcommand lives in its own module of this package and exposes two function
     def add_parser(subparsers) -> argparse.ArgumentParser   # registers the subcommand
     def run(args: argparse.Namespace) -> int                # runs it, returns an exit code
 
-Subcommand modules are listed in :data:`SUBCOMMANDS`; a module that does not exist yet is skipped.
+Subcommand modules are listed in :data:`SUBCOMMANDS`.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 from collections.abc import Sequence
 
@@ -34,10 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
-        modname = f"{__name__}.{name}"
-        if importlib.util.find_spec(modname) is None:
-            continue
-        module = importlib.import_module(modname)
+        module = importlib.import_module(f"{__name__}.{name}")
         p = module.add_parser(sub)
         p.set_defaults(_run=module.run)
     return parser
