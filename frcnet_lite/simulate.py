@@ -8,7 +8,11 @@ a few seconds):
    variance ``step / persistence_length``) that start at a random point of the field in a random
    direction and run across it. Microtubules are stiff (in-vitro persistence length ~1-5 mm), but
    in cells they bend under cytoplasmic forces; an *effective* persistence length of tens of
-   micrometres gives the gently curved, crossing filaments seen in COS-7 images.
+   micrometres gives the gently curved, crossing filaments seen in COS-7 images. Optionally
+   (``parallel_pairs``) a few *close parallel pairs* are added: a chain and its partner offset
+   along the chain's (smoothed) normal by a distance drawn from ``parallel_distance_nm``, so
+   that training data hold the 20-150 nm separations of the two-filament test, which random
+   networks rarely show.
 2. **Labelling.** Alpha-tubulin epitopes sit on the tube surface (outer diameter 25 nm; 13
    protofilaments of 8 nm dimers: 1.625 epitopes per nm). Each epitope is labelled with
    probability ``labelling_efficiency``; the primary + secondary antibody puts the dyes up to
@@ -26,6 +30,11 @@ a few seconds):
    ~10 nm with the defaults; each localization is displaced by a Gaussian of that width.
 5. **Background and drift.** Uniform background localizations (non-specific binding, noise) and
    an optional linear stage drift.
+
+:func:`vary_config` draws a varied configuration (labelling, blinking, precision, antibody shell,
+background, filament density and curvature) from documented ranges around these COS-7-like
+defaults (:data:`VARY_RANGES`), so that a network trained on many such fields does not learn one
+parameter set.
 
 The ground truth is kept: the filament centre lines (nm) and every dye's true position, so that
 :func:`render_truth` renders a noise-free density at any pixel size, in the units of a rendered
@@ -50,6 +59,8 @@ from .rendering import render_histogram
 __all__ = [
     "SimulationConfig",
     "Simulation",
+    "VARY_RANGES",
+    "vary_config",
     "simulate_microtubules",
     "simulate_two_filaments",
     "render_truth",
@@ -111,6 +122,14 @@ class SimulationConfig:
         Background localizations per um^2 over the whole acquisition. Default 40.
     drift_nm : tuple of 2 floats
         Total linear drift (x, y) in nm over the acquisition. Default (0, 0).
+    parallel_pairs : int
+        Number of close pairs of parallel filaments added to the random network (each a
+        worm-like chain of ``parallel_length_nm`` and its partner at a distance drawn uniformly
+        from ``parallel_distance_nm``, centre to centre). Default 0.
+    parallel_distance_nm : tuple of 2 floats
+        ``(min, max)`` centre-to-centre distance of the parallel pairs, nm. Default (20, 150).
+    parallel_length_nm : float
+        Length of each parallel pair, nm (clipped to the field). Default 3000.
     seed : int
         Random seed. Default 0.
     """
@@ -137,11 +156,14 @@ class SimulationConfig:
     background_photons: float = 15.0
     background_per_um2: float = 40.0
     drift_nm: tuple[float, float] = (0.0, 0.0)
+    parallel_pairs: int = 0
+    parallel_distance_nm: tuple[float, float] = (20.0, 150.0)
+    parallel_length_nm: float = 3000.0
     seed: int = 0
 
     def __post_init__(self) -> None:
         positive = ("field_size_nm", "persistence_length_nm", "step_nm", "photons_mean", "psf_sigma_nm",
-                    "camera_pixel_nm", "epitopes_per_nm")
+                    "camera_pixel_nm", "epitopes_per_nm", "parallel_length_nm")
         for name in positive:
             v = getattr(self, name)
             if not (np.isfinite(v) and v > 0):
@@ -166,6 +188,14 @@ class SimulationConfig:
         if len(self.drift_nm) != 2:
             raise ValueError(f"SimulationConfig.drift_nm must be (dx, dy), got {self.drift_nm!r}")
         object.__setattr__(self, "drift_nm", (float(self.drift_nm[0]), float(self.drift_nm[1])))
+        if int(self.parallel_pairs) != self.parallel_pairs or self.parallel_pairs < 0:
+            raise ValueError(f"SimulationConfig.parallel_pairs must be an integer >= 0, got {self.parallel_pairs!r}")
+        object.__setattr__(self, "parallel_pairs", int(self.parallel_pairs))
+        lo, hi = (float(v) for v in self.parallel_distance_nm)
+        if not (np.isfinite(hi) and 0 < lo <= hi):
+            raise ValueError(f"SimulationConfig.parallel_distance_nm must be (min, max) with 0 < min <= max, "
+                             f"got {self.parallel_distance_nm!r}")
+        object.__setattr__(self, "parallel_distance_nm", (lo, hi))
 
     def __str__(self) -> str:
         width = max(len(f.name) for f in fields(self))
@@ -176,6 +206,83 @@ class SimulationConfig:
     def fov_nm(self) -> tuple[float, float, float, float]:
         """The field of view ``(0, 0, field_size_nm, field_size_nm)``."""
         return (0.0, 0.0, float(self.field_size_nm), float(self.field_size_nm))
+
+
+#: The ranges :func:`vary_config` draws from, around the COS-7-like defaults of :class:`SimulationConfig`
+#: (default in brackets), each log-uniformly (a factor matters more than a difference):
+#:
+#: - ``labelling_efficiency`` 0.03-0.12 (0.06): sparse to dense antibody labelling;
+#: - ``blinks_per_fluorophore`` 3-15 (8): few to many switching cycles per dye (buffer, laser power);
+#: - ``photons_mean`` 900-3000 (1500): localization precision ~16 to ~6 nm (10 nm);
+#: - ``linker_nm`` 8-22 (17): antibody shell from primary-only / small probes to primary + secondary IgG;
+#: - ``background_per_um2`` 10-150 (40): clean to noisy (non-specific binding);
+#: - ``filament_density_um_per_um2`` 0.5-2.5 (1.2): sparse cell periphery to a dense network;
+#: - ``persistence_length_nm`` 10000-100000 (40000): curved to nearly straight filaments.
+VARY_RANGES: dict[str, tuple[float, float]] = {
+    "labelling_efficiency": (0.03, 0.12),
+    "blinks_per_fluorophore": (3.0, 15.0),
+    "photons_mean": (900.0, 3000.0),
+    "linker_nm": (8.0, 22.0),
+    "background_per_um2": (10.0, 150.0),
+    "filament_density_um_per_um2": (0.5, 2.5),
+    "persistence_length_nm": (10000.0, 100000.0),
+}
+
+
+def vary_config(
+    rng: np.random.Generator | int | None,
+    base: SimulationConfig | None = None,
+    seed: int | None = None,
+    **ranges: tuple[float, float] | None,
+) -> SimulationConfig:
+    """A :class:`SimulationConfig` with parameters drawn at random from ranges (default :data:`VARY_RANGES`).
+
+    Each parameter is drawn log-uniformly in ``[lo, hi]`` (uniformly when ``lo`` is 0); the other
+    fields are those of ``base``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator, int or None
+        Source of the draws (an int seeds one: the same seed gives the same config).
+    base : SimulationConfig, optional
+        The fields not drawn (default: ``SimulationConfig()``).
+    seed : int, optional
+        The returned config's simulation seed (default: drawn from ``rng`` too).
+    **ranges : (lo, hi) or None
+        Change a range of :data:`VARY_RANGES` (``photons_mean=(1000, 2000)``), add one for another
+        numeric field of :class:`SimulationConfig`, or pass None to keep ``base``'s value.
+
+    Returns
+    -------
+    SimulationConfig
+
+    Examples
+    --------
+    >>> cfg = vary_config(0, base=SimulationConfig(field_size_nm=2000.0), linker_nm=None)
+    >>> 0.03 <= cfg.labelling_efficiency <= 0.12, cfg.linker_nm, cfg.field_size_nm
+    (True, 17.0, 2000.0)
+    >>> vary_config(0) == vary_config(0)
+    True
+    """
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    base = base if base is not None else SimulationConfig()
+    names = {f.name for f in fields(SimulationConfig)}
+    merged = {**VARY_RANGES, **ranges}
+    changes: dict[str, float] = {}
+    for name, bounds in merged.items():
+        if bounds is None:
+            continue
+        if name not in names or name in ("seed", "drift_nm", "parallel_distance_nm", "n_frames", "parallel_pairs",
+                                          "bleach_time_frames"):
+            raise ValueError(f"vary_config can draw the numeric SimulationConfig fields {sorted(VARY_RANGES)} "
+                             f"and the like; got {name!r}")
+        lo, hi = (float(v) for v in bounds)
+        if not (np.isfinite(hi) and 0 <= lo <= hi):
+            raise ValueError(f"the range of {name} must be (lo, hi) with 0 <= lo <= hi, got {bounds!r}")
+        u = gen.random()
+        changes[name] = lo + u * (hi - lo) if lo == 0 else float(math.exp(math.log(lo) + u * math.log(hi / lo)))
+    changes["seed"] = int(gen.integers(2**31)) if seed is None else int(seed)
+    return SimulationConfig(**{**asdict(base), **changes})
 
 
 @dataclass
@@ -195,6 +302,9 @@ class Simulation:
         Field of view ``(x0, y0, x1, y1)`` in nm.
     config : SimulationConfig
         The parameters used.
+    parallel_distances_nm : numpy.ndarray
+        Centre-to-centre distance of each close parallel pair (``config.parallel_pairs``); the
+        pairs are the last ``2 * len(parallel_distances_nm)`` filaments, chain then partner.
     """
 
     localizations: LocalizationTable
@@ -202,6 +312,7 @@ class Simulation:
     fluorophores_nm: np.ndarray
     fov_nm: tuple[float, float, float, float]
     config: SimulationConfig = field(default_factory=SimulationConfig)
+    parallel_distances_nm: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def signal_per_fluorophore(self) -> float:
@@ -238,6 +349,27 @@ def localization_precision_nm(
     return np.sqrt(var)
 
 
+def _chain(start: np.ndarray, theta0: float, half_steps: int, cfg: SimulationConfig,
+           rng: np.random.Generator) -> np.ndarray:
+    """A 2D worm-like chain through ``start``: ``half_steps`` vertices on each side, along ``theta0``."""
+    sd_angle = math.sqrt(cfg.step_nm / cfg.persistence_length_nm)
+    dtheta = rng.normal(0.0, sd_angle, (2, half_steps))
+    # forward from the start along theta0, backward along theta0 + pi
+    pieces = []
+    for k, t0 in enumerate((theta0, theta0 + np.pi)):
+        theta = t0 + np.cumsum(dtheta[k])
+        steps = cfg.step_nm * np.column_stack([np.cos(theta), np.sin(theta)])
+        pieces.append(start + np.cumsum(steps, axis=0))
+    return np.vstack([pieces[1][::-1], start[None, :], pieces[0]])
+
+
+def _clip_to_field(line: np.ndarray, size: float, margin_nm: float = 100.0) -> np.ndarray | None:
+    """The stretch between the first and the last vertex inside the field (plus a margin); None if none is."""
+    inside = np.all((line >= -margin_nm) & (line <= size + margin_nm), axis=1)
+    idx = np.flatnonzero(inside)
+    return line[idx[0]: idx[-1] + 1] if idx.size else None
+
+
 def _worm_like_chains(cfg: SimulationConfig, rng: np.random.Generator) -> list[np.ndarray]:
     """Random filament centre lines crossing the field (2D worm-like chains)."""
     size = cfg.field_size_nm
@@ -245,25 +377,37 @@ def _worm_like_chains(cfg: SimulationConfig, rng: np.random.Generator) -> list[n
     n_fil = rng.poisson(cfg.filament_density_um_per_um2 * (4 * size / 1000.0) / math.pi)
     n_fil = max(int(n_fil), 1) if cfg.filament_density_um_per_um2 > 0 else 0
     half_steps = int(math.ceil(math.sqrt(2) * size / cfg.step_nm)) + 1
-    sd_angle = math.sqrt(cfg.step_nm / cfg.persistence_length_nm)
     out = []
     for _ in range(n_fil):
-        start = rng.uniform(0, size, 2)
-        theta0 = rng.uniform(0, 2 * np.pi)
-        dtheta = rng.normal(0.0, sd_angle, (2, half_steps))
-        # forward from the start along theta0, backward along theta0 + pi
-        pieces = []
-        for k, t0 in enumerate((theta0, theta0 + np.pi)):
-            theta = t0 + np.cumsum(dtheta[k])
-            steps = cfg.step_nm * np.column_stack([np.cos(theta), np.sin(theta)])
-            pieces.append(start + np.cumsum(steps, axis=0))
-        line = np.vstack([pieces[1][::-1], start[None, :], pieces[0]])
-        # keep the stretch between the first and the last vertex inside the field (plus a margin)
-        m = 100.0
-        inside = np.all((line >= -m) & (line <= size + m), axis=1)
-        idx = np.flatnonzero(inside)
-        out.append(line[idx[0]: idx[-1] + 1])
+        line = _chain(rng.uniform(0, size, 2), rng.uniform(0, 2 * np.pi), half_steps, cfg, rng)
+        out.append(_clip_to_field(line, size))  # never None: the chain starts inside the field
     return out
+
+
+def _smooth_normals(line: np.ndarray, window: int = 11) -> np.ndarray:
+    """Unit normals of a polyline from its tangents averaged over ``window`` vertices."""
+    from scipy import ndimage
+
+    tangent = ndimage.uniform_filter1d(np.gradient(line, axis=0), window, axis=0, mode="nearest")
+    tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
+    return np.column_stack([-tangent[:, 1], tangent[:, 0]])
+
+
+def _parallel_pairs(cfg: SimulationConfig, rng: np.random.Generator) -> tuple[list[np.ndarray], np.ndarray]:
+    """``cfg.parallel_pairs`` close pairs: a chain and its partner offset along the normal; and their distances."""
+    size = cfg.field_size_nm
+    half_steps = max(int(math.ceil(cfg.parallel_length_nm / (2 * cfg.step_nm))), 1)
+    lines, distances = [], []
+    for _ in range(cfg.parallel_pairs):
+        d = float(rng.uniform(*cfg.parallel_distance_nm))
+        base = _chain(rng.uniform(0, size, 2), rng.uniform(0, 2 * np.pi), half_steps, cfg, rng)
+        partner = base + d * _smooth_normals(base)
+        clipped = [_clip_to_field(base, size), _clip_to_field(partner, size)]
+        if any(c is None for c in clipped):
+            continue
+        lines += clipped
+        distances.append(d)
+    return lines, np.asarray(distances, dtype=np.float64)
 
 
 def _label_filaments(
@@ -346,7 +490,7 @@ def _localize(
 
 def _simulate_from_filaments(
     filaments: list[np.ndarray], fov_nm: tuple[float, float, float, float], cfg: SimulationConfig,
-    rng: np.random.Generator,
+    rng: np.random.Generator, parallel_distances_nm: np.ndarray | None = None,
 ) -> Simulation:
     dyes = _label_filaments(filaments, cfg, rng)
     fl, frame = _blink(dyes, cfg, rng)
@@ -363,7 +507,8 @@ def _simulate_from_filaments(
     cols = {k: v[inside][order] for k, v in cols.items()}
     meta = LocalizationMeta(pixel_size_nm=cfg.camera_pixel_nm, n_frames=int(cfg.n_frames),
                             fov_nm=fov_nm, source="simulation")
-    return Simulation(LocalizationTable(cols, meta), filaments, dyes, fov_nm, cfg)
+    pd = np.zeros(0) if parallel_distances_nm is None else np.asarray(parallel_distances_nm, dtype=np.float64)
+    return Simulation(LocalizationTable(cols, meta), filaments, dyes, fov_nm, cfg, pd)
 
 
 # ---------------------------------------------------------------------------- public API
@@ -395,7 +540,8 @@ def simulate_microtubules(config: SimulationConfig | None = None, **overrides) -
         cfg = SimulationConfig(**{**asdict(cfg), **overrides})
     rng = np.random.default_rng(cfg.seed)
     filaments = _worm_like_chains(cfg, rng)
-    return _simulate_from_filaments(filaments, cfg.fov_nm, cfg, rng)
+    pairs, distances = _parallel_pairs(cfg, rng) if cfg.parallel_pairs else ([], None)
+    return _simulate_from_filaments(filaments + pairs, cfg.fov_nm, cfg, rng, distances)
 
 
 def simulate_two_filaments(
@@ -549,6 +695,7 @@ def save_simulation(sim: Simulation, path: str | os.PathLike) -> Path:
         filament_vertices=np.vstack(sim.filaments) if sim.filaments else np.zeros((0, 2)),
         filament_offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
         fov_nm=np.asarray(sim.fov_nm, dtype=np.float64),
+        parallel_distances_nm=np.asarray(sim.parallel_distances_nm, dtype=np.float64),
         config_json=np.asarray(json.dumps(asdict(sim.config))),
         meta_json=np.asarray(json.dumps({"pixel_size_nm": meta.pixel_size_nm, "n_frames": meta.n_frames,
                                          "source": meta.source})),
@@ -567,12 +714,15 @@ def load_simulation(path: str | os.PathLike) -> Simulation:
         cols = {k[4:]: z[k] for k in z.files if k.startswith("loc_")}
         cfg_d = json.loads(str(z["config_json"]))
         cfg_d["drift_nm"] = tuple(cfg_d["drift_nm"])
+        if "parallel_distance_nm" in cfg_d:
+            cfg_d["parallel_distance_nm"] = tuple(cfg_d["parallel_distance_nm"])
         cfg = SimulationConfig(**cfg_d)
         meta_d = json.loads(str(z["meta_json"]))
         fov = tuple(float(v) for v in z["fov_nm"])
         verts, offs = z["filament_vertices"], z["filament_offsets"]
         filaments = [verts[offs[i]: offs[i + 1]] for i in range(len(offs) - 1)]
         dyes = z["fluorophores_nm"]
+        parallel = z["parallel_distances_nm"] if "parallel_distances_nm" in z.files else np.zeros(0)
     meta = LocalizationMeta(pixel_size_nm=meta_d["pixel_size_nm"], n_frames=meta_d["n_frames"], fov_nm=fov,
                             source=meta_d.get("source", str(path)))
-    return Simulation(LocalizationTable(cols, meta), filaments, dyes, fov, cfg)  # type: ignore[arg-type]
+    return Simulation(LocalizationTable(cols, meta), filaments, dyes, fov, cfg, parallel)  # type: ignore[arg-type]
