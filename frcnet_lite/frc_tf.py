@@ -46,7 +46,6 @@ __all__ = [
     "area_frc_tf",
     "per_image_frc_loss",
     "frc_loss",
-    "make_frc_loss",
 ]
 
 def _no_autograph(fn):
@@ -272,22 +271,3 @@ def frc_loss(y_true: Any, y_pred: Any, cutoff: float = 0.2, eps: float = DEFAULT
     1.0
     """
     return _tf().reduce_mean(per_image_frc_loss(y_true, y_pred, cutoff, eps))
-
-
-@_no_autograph
-def make_frc_loss(cutoff: float = 0.2, eps: float = DEFAULT_EPS):
-    """An FRC loss function with a fixed cut-off, named ``frc_loss_<cutoff>`` for Keras logs.
-
-    Examples
-    --------
-    >>> make_frc_loss(0.5).__name__
-    'frc_loss_0.5'
-    """
-    _frc.cutoff_ring((2, 2), cutoff)  # validates the cutoff now, not at the first batch
-
-    @_no_autograph
-    def loss(y_true, y_pred):
-        return frc_loss(y_true, y_pred, cutoff=cutoff, eps=eps)
-
-    loss.__name__ = f"frc_loss_{cutoff:g}"
-    return loss

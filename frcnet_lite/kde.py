@@ -60,7 +60,6 @@ __all__ = [
     "anisotropic_kde_3d",
     "gaussian_kde",
     "kernel_covariances",
-    "kernel_covariances_3d",
 ]
 
 PIXEL_VARIANCE_PX2 = 1.0 / 12.0
@@ -512,40 +511,6 @@ def anisotropic_kde(image: np.ndarray, window: int = 11, scale: float = 1.0,
 
 
 # ------------------------------------------------------------------------------ 3D ----
-def kernel_covariances_3d(volume: np.ndarray, window: int = 11, scale: float = 1.0,
-                          tile_slices: int | None = 64) -> np.ndarray:
-    """Per-voxel covariance of the 3D anisotropic KDE kernel, (Z, Y, X, 3, 3) float32 in voxel^2.
-
-    Parameters
-    ----------
-    volume : numpy.ndarray
-        3D non-negative histogram (z, y, x); use voxels of similar size along all axes (the window
-        is a cube of ``window`` voxels).
-    window : int
-        Odd window size in voxels.
-    scale : float
-        Factor on the shape-only covariance (eigenvalue norm 1).
-    tile_slices : int or None
-        z-slices per band (memory bound); None: all at once.
-
-    Returns
-    -------
-    numpy.ndarray
-        Covariances in (z, y, x) order; an empty window gives ``scale * I / sqrt(3)``.
-
-    Examples
-    --------
-    >>> vol = np.zeros((9, 9, 9)); vol[4, 4, 1:8] = 1          # a line along x
-    >>> cov = kernel_covariances_3d(vol, window=5)[4, 4, 4]
-    >>> int(np.argmax(np.diag(cov)))                             # longest along x
-    2
-    """
-    vol = _as_density(volume, 3, "volume")
-    r = _check_window(window)
-    scale = _check_positive(scale, "scale")
-    return _covariances(vol, r, scale, _check_tile(tile_slices)).astype(np.float32)
-
-
 def anisotropic_kde_3d(volume: np.ndarray, window: int = 11, scale: float = 1.0,
                        tile_slices: int | None = 64) -> np.ndarray:
     """3D anisotropic adaptive KDE: the 2D method with a cubic window and 3x3 covariances.

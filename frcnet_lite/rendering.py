@@ -21,7 +21,7 @@ from scipy import ndimage
 
 from .localizations import LocalizationTable
 
-__all__ = ["data_fov_nm", "image_shape", "render_histogram", "render_gaussian", "remove_isolated", "remove_sparse_pixels"]
+__all__ = ["data_fov_nm", "image_shape", "render_histogram", "render_gaussian", "remove_isolated"]
 
 FovNm = tuple[float, float, float, float]
 
@@ -227,18 +227,3 @@ def remove_isolated(
     tree = cKDTree(locs.xy)
     counts = tree.query_ball_point(locs.xy, r=radius_nm, return_length=True) - 1  # minus the point itself
     return locs.select(counts >= min_neighbours)
-
-
-def remove_sparse_pixels(image: np.ndarray, min_count: float = 2.0) -> np.ndarray:
-    """Set pixels of a histogram with fewer than ``min_count`` counts to zero.
-
-    Examples
-    --------
-    >>> remove_sparse_pixels(np.array([[0, 1, 2], [3, 1, 0]]), min_count=2)
-    array([[0., 0., 2.],
-           [3., 0., 0.]], dtype=float32)
-    """
-    img = np.asarray(image, dtype=np.float32)
-    if img.ndim != 2:
-        raise ValueError(f"expected a 2D image, got shape {img.shape}")
-    return np.where(img >= min_count, img, np.float32(0))

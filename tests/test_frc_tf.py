@@ -121,7 +121,7 @@ def test_works_as_a_keras_loss():
     rng = np.random.default_rng(8)
     a, b = _pair(rng, (16, 16), batch=4)
     model = tf.keras.Sequential([tf.keras.Input((16, 16, 1)), tf.keras.layers.Conv2D(1, 3, padding="same")])
-    model.compile(optimizer="adam", loss=frc_tf.make_frc_loss(0.5))
+    model.compile(optimizer="adam", loss=lambda y, p: frc_tf.frc_loss(y, p, cutoff=0.5))
     history = model.fit(a, b, epochs=2, batch_size=2, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
 
@@ -155,7 +155,7 @@ def test_tracing_in_tf_function_does_not_make_autograph_warn(caplog):
 
     @tf.function
     def outer(x, y):  # as a training step would call it, through another function
-        return frc_tf.make_frc_loss(0.5)(x, y) + frc_tf.frc_loss(x, y)
+        return frc_tf.frc_loss(x, y, cutoff=0.5) + frc_tf.frc_loss(x, y)
 
     with caplog.at_level("WARNING"):
         outer(tf.constant(a), tf.constant(b))

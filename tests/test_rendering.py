@@ -5,7 +5,7 @@ import pytest
 
 from frcnet_lite.localizations import LocalizationTable
 from frcnet_lite.rendering import (
-    image_shape, remove_isolated, remove_sparse_pixels, render_gaussian, render_histogram,
+    image_shape, remove_isolated, render_gaussian, render_histogram,
 )
 
 
@@ -83,8 +83,3 @@ def test_remove_isolated_matches_brute_force():
         kept = remove_isolated(t, radius_nm=40.0, min_neighbours=k)
         expect = (d <= 40.0).sum(axis=1) - 1 >= k
         np.testing.assert_array_equal(kept.x_nm, xy[expect, 0])
-
-
-def test_remove_sparse_pixels():
-    img = np.array([[0, 1, 5], [2, 3, 1]])
-    np.testing.assert_array_equal(remove_sparse_pixels(img, 2), [[0, 0, 5], [2, 3, 0]])
