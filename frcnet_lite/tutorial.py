@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["QuickScale", "ARTIFACTS", "missing", "simulate_fields", "ensure_quick_run", "on_colab", "run_folder"]
+__all__ = ["QuickScale", "ARTIFACTS", "missing", "simulate_fields", "ensure_quick_run", "on_colab", "run_folder",
+           "PAPER_FIGURES_ENV", "find_paper_figures"]
 
 
 @dataclass(frozen=True)
@@ -233,3 +234,40 @@ def run_folder(run_dir: str | os.PathLike, keep_on_drive: bool = False) -> Path:
                   "and run the notebook again.")
     run.mkdir(parents=True, exist_ok=True)
     return run
+
+
+#: environment variable naming the folder of the paper's published figure data
+PAPER_FIGURES_ENV = "FRCNET_PAPER_FIGURES"
+
+
+def find_paper_figures(path: str | os.PathLike = "", start: str | os.PathLike = ".") -> Path | None:
+    """The folder of Berberich et al.'s published figure data (``fig2_*.npy``), or None.
+
+    The data are the paper's, not part of this project: they are looked for in ``path`` if given,
+    else in ``$FRCNET_PAPER_FIGURES``, else in ``shared/data/frcnet-paper-figures`` next to
+    ``start`` or any folder above it. Notebooks that compare with them skip that comparison when
+    they are not found.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     (Path(tmp) / "shared/data/frcnet-paper-figures").mkdir(parents=True)
+    ...     _ = (Path(tmp) / "shared/data/frcnet-paper-figures/fig2_fc.npy").write_bytes(b"")
+    ...     (Path(tmp) / "a/b").mkdir(parents=True)
+    ...     find_paper_figures(start=Path(tmp) / "a/b").name
+    'frcnet-paper-figures'
+    """
+    def ok(folder: Path) -> bool:
+        return (folder / "fig2_fc.npy").is_file()
+
+    if str(path):
+        return Path(path) if ok(Path(path)) else None
+    if os.environ.get(PAPER_FIGURES_ENV) and ok(Path(os.environ[PAPER_FIGURES_ENV])):
+        return Path(os.environ[PAPER_FIGURES_ENV])
+    here = Path(start).resolve()
+    for folder in (here, *here.parents):
+        for candidate in (folder / "shared" / "data" / "frcnet-paper-figures",):
+            if ok(candidate):
+                return candidate
+    return None
