@@ -14,8 +14,11 @@ def atomic_write(path: str | os.PathLike) -> Iterator[str]:
     """Yield a temporary file name beside ``path``; it replaces ``path`` only if the block succeeds.
 
     The temporary name is hidden (``.<name>.<random>.partial<suffix>``) and keeps ``path``'s suffix,
-    since writers such as :func:`numpy.savez` choose the format by it. On any error it is removed
-    and an existing ``path`` is left untouched.
+    since writers such as :func:`numpy.savez` choose the format by it. On any error or interruption
+    (``KeyboardInterrupt``; the command line turns SIGTERM into an exception too) it is removed and an
+    existing ``path`` is left untouched. The file gets the usual permissions (``0666`` less the umask,
+    e.g. ``0644``), not :func:`tempfile.mkstemp`'s ``0600``. A ``path`` that is a directory is refused
+    before anything is written.
 
     Examples
     --------
@@ -28,13 +31,22 @@ def atomic_write(path: str | os.PathLike) -> Iterator[str]:
     ('done', ['a.txt'])
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(21, "is a directory; expected a file name", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".partial{path.suffix}")
     os.close(fd)
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; results should be readable like any other file
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; results should be readable like any other
     try:
         yield tmp
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -46,6 +46,7 @@ __all__ = [
     "input_pixel_size_nm",
     "input_warnings",
     "reconstruct_file",
+    "DEFAULT_MAX_PIXELS",
 ]
 
 PredictFn = Callable[[np.ndarray], np.ndarray]
@@ -272,10 +273,31 @@ def write_float_tiff(path: str | os.PathLike, image: np.ndarray, pixel_size_nm: 
     return write_tiff(path, image, pixel_size_nm=pixel_size_nm)
 
 
-def read_counts(path: str | os.PathLike, model_pixel_size_nm: float, pixel_size_nm: float | None = None) -> tuple[np.ndarray, float]:
+#: Largest image (pixels) :func:`read_counts` and :func:`reconstruct_file` render or resample to by default.
+DEFAULT_MAX_PIXELS = 2**27
+
+
+def _check_pixels(shape: tuple[float, float], what: str, max_pixels: int, names: dict) -> None:
+    h, w = shape
+    if not (math.isfinite(h) and math.isfinite(w)) or h * w > max_pixels:
+        raise ValueError(f"{what} would be {w:.3g} x {h:.3g} px, more than {names.get('max_pixels', 'max_pixels=')} "
+                         f"{max_pixels}: choose a region with {names.get('roi', 'roi=')}, a coarser model, or raise "
+                         f"{names.get('max_pixels', 'max_pixels=')}")
+
+
+def read_counts(
+    path: str | os.PathLike,
+    model_pixel_size_nm: float,
+    pixel_size_nm: float | None = None,
+    read_options: dict | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> tuple[np.ndarray, float]:
     """Read localization counts from a file, at the file's own pixel size.
 
     Localization files are rendered directly at ``model_pixel_size_nm``; images keep their pixels.
+    ``read_options`` are passed to :func:`frcnet_lite.io.read_localizations` (its ``roi`` key, a
+    ``(x0, y0, x1, y1)`` in nm, crops the localizations first; its ``option_names`` also name
+    ``max_pixels`` and ``roi`` in messages); a rendering of more than ``max_pixels`` pixels is refused.
 
     Returns
     -------
@@ -307,15 +329,18 @@ def read_counts(path: str | os.PathLike, model_pixel_size_nm: float, pixel_size_
         return img, float(px)
     from . import io, rendering  # noqa: PLC0415
 
-    if not hasattr(io, "read_localizations"):  # pragma: no cover  (reader still being written)
-        raise ValueError(f"{path.name}: reading localization files needs frcnet_lite.io.read_localizations")
-    try:
-        locs = io.read_localizations(path)
-    except (ValueError, KeyError, OSError, UnicodeDecodeError) as exc:
-        raise ValueError(
-            f"{path} is neither an image ({', '.join(IMAGE_SUFFIXES)}) nor a localization file that "
-            f"frcnet_lite.io.read_localizations understands: {exc}"
-        ) from exc
+    options = dict(read_options or {})
+    roi = options.pop("roi", None)
+    names = dict(options.get("option_names") or {})
+    locs = io.read_localizations(path, **options)  # its errors name the file and what was expected
+    if roi is not None:
+        locs = locs.crop(roi)
+        if len(locs) == 0:
+            raise ValueError(f"{path}: no localizations inside {names.get('roi', 'roi=')} {tuple(roi)}")
+    x0, y0, x1, y1 = locs.bounds_nm()
+    _check_pixels(((y1 - y0) / model_pixel_size_nm, (x1 - x0) / model_pixel_size_nm),
+                  f"{path} ({x1 - x0:.4g} x {y1 - y0:.4g} nm) rendered at {model_pixel_size_nm:g} nm",
+                  max_pixels, names)
     hist = rendering.render_histogram(locs, pixel_size_nm=model_pixel_size_nm)
     return np.asarray(hist, dtype=np.float32), float(model_pixel_size_nm)
 
@@ -433,8 +458,14 @@ def reconstruct_file(
     trust_map_path: str | os.PathLike | None = None,
     seed: int = 0,
     progress: bool | None = None,
+    read_options: dict | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> dict:
     """Reconstruct a whole field from a file and write a 32-bit TIFF (and optionally a trust map).
+
+    Nothing is written onto an input: an output that is the input (or the trust map that is the
+    output) is refused before any computation. A reconstruction holding NaN or infinite values is
+    refused instead of written. The trust map is a TIFF, or a ``.npy`` array when its name ends so.
 
     Parameters
     ----------
@@ -457,6 +488,10 @@ def reconstruct_file(
         Seed of the half split for the trust map.
     progress : bool or None
         Progress bars.
+    read_options : dict, optional
+        Options for reading a localization file (see :func:`read_counts`).
+    max_pixels : int
+        Largest image to render or resample to (default :data:`DEFAULT_MAX_PIXELS`).
 
     Returns
     -------
@@ -470,6 +505,9 @@ def reconstruct_file(
     input_path = Path(input_path)
     if not input_path.exists():
         raise FileNotFoundError(f"input file not found: {input_path}")
+    if input_path.is_dir():
+        raise ValueError(f"{input_path} is a directory; expected a localization file or an image")
+    _refuse_overwrite(input_path, output_path, trust_map_path)
     model_name = None
     if model is None:
         model_name = model_mod.default_model_name(input_pixel_size_nm(input_path, pixel_size_nm))
@@ -477,7 +515,11 @@ def reconstruct_file(
     if isinstance(model, (str, os.PathLike)):
         model = model_mod.load_model(model)
     px = model_pixel_size_nm(model)
-    counts, counts_px = read_counts(input_path, px, pixel_size_nm)
+    counts, counts_px = read_counts(input_path, px, pixel_size_nm, read_options, max_pixels)
+    factor = counts_px / px
+    _check_pixels((counts.shape[0] * factor, counts.shape[1] * factor),
+                  f"{input_path} resampled from {counts_px:g} to the model's {px:g} nm", max_pixels,
+                  dict((read_options or {}).get("option_names") or {}))
     notes = input_warnings(model.frcnet_info, counts, counts_px)
     for note in notes:
         warnings.warn(note, UserWarning, stacklevel=2)
@@ -496,8 +538,35 @@ def reconstruct_file(
             return predict_tiled(rescale_counts(half, counts_px, px), predict, config, progress=progress)
 
         trust_img = trust.trust_map(counts, reconstruct_half, rng=np.random.default_rng(seed)).trust
+    if not np.all(np.isfinite(recon)):
+        raise ValueError(f"the reconstruction of {input_path} holds NaN or infinite values (input values too large "
+                         "for float32?); nothing was written")
     write_float_tiff(output_path, recon, px)
     if trust_img is not None:
-        write_float_tiff(trust_map_path, np.nan_to_num(trust_img, nan=0.0), px)
+        trust_img = np.nan_to_num(trust_img, nan=0.0)
+        if Path(trust_map_path).suffix.lower() == ".npy":
+            from ._files import atomic_write  # noqa: PLC0415
+
+            with atomic_write(trust_map_path) as tmp:
+                np.save(tmp, trust_img.astype(np.float32))
+        else:
+            write_float_tiff(trust_map_path, trust_img, px)
         result["trust_map"] = str(trust_map_path)
     return result
+
+
+def _refuse_overwrite(input_path: Path, output_path, trust_map_path) -> None:
+    """Refuse outputs that would overwrite the input, or each other."""
+    def same(a, b) -> bool:
+        a, b = Path(a), Path(b)
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+
+    if same(output_path, input_path):
+        raise ValueError(f"the output {output_path} is the input; refusing to overwrite it: choose another name")
+    if trust_map_path is not None:
+        if same(trust_map_path, input_path):
+            raise ValueError(f"the trust map {trust_map_path} is the input; refusing to overwrite it")
+        if same(trust_map_path, output_path):
+            raise ValueError(f"the trust map {trust_map_path} and the output are the same file; choose two names")

@@ -203,7 +203,7 @@ def test_cli_simulate_writes_localizations_and_truth(tmp_path, capsys):
     assert "localizations" in capsys.readouterr().out
     assert main(["simulate", str(tmp_path / "x.txt")]) == 2
     assert main(["simulate", str(tmp_path / "y.hdf5"), "--field-size-nm", "-5"]) == 2
-    assert "field_size_nm" in capsys.readouterr().err
+    assert "--field-size-nm" in capsys.readouterr().err  # the command-line option, not the Python name
     assert not (tmp_path / "y.hdf5").exists()
 
 

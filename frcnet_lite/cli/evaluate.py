@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
+
+from ._common import CliError, check_input, finite_float
 
 __all__ = ["add_parser", "run", "read_any_image"]
 
@@ -29,19 +30,39 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--input", type=Path, default=None, help="sparse input image: also evaluate its baselines")
     p.add_argument("--normalisation", choices=("lstsq", "percentile", "none"), default="lstsq",
                    help="intensity normalisation (default lstsq: target to its percentile, prediction fitted)")
-    p.add_argument("--percentile", type=float, default=99.9, help="percentile that maps to 1 (default 99.9)")
+    p.add_argument("--percentile", type=_percentile, default=99.9, help="percentile that maps to 1 (default 99.9)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return p
 
 
+def _percentile(text: str) -> float:
+    value = finite_float(text)
+    if not 0 < value <= 100:
+        raise argparse.ArgumentTypeError(f"expected a percentile in (0, 100], got {text!r}")
+    return value
+
+
 def read_any_image(path: Path) -> np.ndarray:
-    """Read a 2D image from TIFF/PNG/JPEG/BMP or ``.npy`` as float32."""
+    """Read a 2D image from TIFF/PNG/JPEG/BMP or ``.npy`` as float32 (finite, within float32's safe range)."""
     if path.suffix.lower() == ".npy":
+        from ..io import IMAGE_MAX_ABS  # noqa: PLC0415
+
+        if path.is_dir():
+            raise ValueError(f"{path} is a directory; expected an image file")
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {path}")
-        arr = np.load(path, allow_pickle=False)
-        if arr.ndim != 2:
-            raise ValueError(f"{path} holds an array of shape {arr.shape}; expected a 2D image")
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise ValueError(f"{path} is not a readable .npy array: {exc}") from None
+        if not isinstance(arr, np.ndarray) or arr.ndim != 2 or arr.dtype.kind not in "biuf":
+            raise ValueError(f"{path} holds {getattr(arr, 'shape', '?')} {getattr(arr, 'dtype', '')} values; "
+                             "expected a 2D array of numbers")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{path} holds NaN or infinite values; expected finite values")
+        if arr.size and float(np.abs(arr).max()) > IMAGE_MAX_ABS:
+            raise ValueError(f"{path}: values up to {float(np.abs(arr).max()):.3g} overflow float32 arithmetic; "
+                             "rescale the image")
         return arr.astype(np.float32)
     from ..io import read_image_with_pixel_size  # noqa: PLC0415
 
@@ -56,18 +77,23 @@ def run(args: argparse.Namespace) -> int:
     """Run ``evaluate``; returns 0 on success, 2 for bad input (message on stderr)."""
     from .. import metrics  # noqa: PLC0415
 
-    try:
-        images = {"prediction": read_any_image(args.prediction)}
-        target = read_any_image(args.target)
-        if args.input is not None:
-            images.update(metrics.baseline_images(read_any_image(args.input)))
-        rows = {
-            name: metrics.evaluate_pair(img, target, args.normalisation, args.percentile)
-            for name, img in images.items()
-        }
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    for path, option in ((args.prediction, "PREDICTION"), (args.target, "TARGET"), (args.input, "--input")):
+        if path is not None:
+            check_input(path, option)
+    images = {"prediction": read_any_image(args.prediction)}
+    target = read_any_image(args.target)
+    if images["prediction"].shape != target.shape:
+        raise CliError(f"PREDICTION {args.prediction} ({images['prediction'].shape}) and TARGET {args.target} "
+                       f"({target.shape}) must have the same shape")
+    if float(target.max()) == float(target.min()):
+        raise CliError(f"TARGET {args.target} is constant (every pixel {float(target.min()):g}): PSNR, MS-SSIM and "
+                       "FRC are undefined against it; expected a target image with structure")
+    if args.input is not None:
+        images.update(metrics.baseline_images(read_any_image(args.input)))
+    rows = {
+        name: metrics.evaluate_pair(img, target, args.normalisation, args.percentile)
+        for name, img in images.items()
+    }
     if args.json:
         out = {name: {k: _clean(v) for k, v in row.items()} for name, row in rows.items()}
         print(json.dumps(out, indent=2))

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
-import tempfile
 from pathlib import Path
+
+from ._common import (
+    PLOT_SUFFIXES, add_localization_options, check_output, check_raster, nonnegative_int, positive_float, positive_int,
+    read_localization_file,
+)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -27,15 +29,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("localizations", metavar="LOCALIZATIONS",
                    help="localization file (any format frcnet_lite.io.read_localizations reads)")
-    p.add_argument("--pixel-size-nm", type=float, default=5.0, help="rendering pixel size in nm (default 5)")
+    p.add_argument("--pixel-size-nm", type=positive_float, default=5.0, help="rendering pixel size in nm (default 5)")
     p.add_argument("--threshold", default="1/7", choices=["1/7", "half-bit"], help="FRC threshold (default 1/7)")
     p.add_argument("--split", default="random", choices=["random", "time"], help="how to make the two halves")
-    p.add_argument("--repeats", type=int, default=5, help="random splits to average (default 5)")
-    p.add_argument("--smooth-rings", type=int, default=1, help="moving-average half-width of the curve (default 1)")
+    p.add_argument("--repeats", type=positive_int, default=5, help="random splits to average (default 5)")
+    p.add_argument("--smooth-rings", type=nonnegative_int, default=1, help="moving-average half-width of the curve (default 1)")
     p.add_argument("--window", default="none", choices=["none", "tukey", "hamming"], help="Fourier window")
     p.add_argument("--seed", type=int, default=0, help="random seed of the splits (default 0)")
     p.add_argument("--json", action="store_true", help="print a JSON object instead of text")
-    p.add_argument("--plot", metavar="PNG", help="save the FRC curve plot to this file")
+    p.add_argument("--plot", metavar="FILE", type=Path,
+                   help=f"save the FRC curve plot to this file (its ending picks the format: {', '.join(PLOT_SUFFIXES)})")
+    add_localization_options(p)
     return p
 
 
@@ -47,16 +51,12 @@ def _save_plot(result, path: Path) -> None:
 
     from ..resolution import plot_frc
 
+    from .._files import atomic_write
+
     ax = plot_frc(result, label=f"{result.split} halves, {len(result.curves)} repeat(s)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=".tmp-")
-    os.close(fd)
     try:
-        ax.figure.savefig(tmp, dpi=120, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with atomic_write(path) as tmp:
+            ax.figure.savefig(tmp, dpi=120, bbox_inches="tight", format=path.suffix.lower().lstrip("."))
     finally:
         plt.close(ax.figure)
 
@@ -66,21 +66,15 @@ def run(args: argparse.Namespace) -> int:
     from .. import frc, resolution
 
     path = Path(args.localizations)
-    if not path.exists():
-        print(f"frcnet-lite frc: no such file: {path}", file=sys.stderr)
-        return 2
-    from ..io import read_localizations
-
+    if args.plot:
+        check_output(args.plot, "--plot", PLOT_SUFFIXES, inputs=[path])
     threshold = frc.FRC_THRESHOLD_1_7 if args.threshold == "1/7" else "half-bit"
-    try:
-        locs = read_localizations(path)
-        result = resolution.frc_resolution(
-            locs, pixel_size_nm=args.pixel_size_nm, threshold=threshold, split=args.split,
-            n_repeats=args.repeats, rng=args.seed, window=args.window, smooth_rings=args.smooth_rings,
-        )
-    except ValueError as exc:
-        print(f"frcnet-lite frc: {exc}", file=sys.stderr)
-        return 2
+    locs = read_localization_file(args, path)
+    check_raster(locs.bounds_nm(), args.pixel_size_nm, args.max_pixels, str(path))
+    result = resolution.frc_resolution(
+        locs, pixel_size_nm=args.pixel_size_nm, threshold=threshold, split=args.split,
+        n_repeats=args.repeats, rng=args.seed, window=args.window, smooth_rings=args.smooth_rings,
+    )
     if args.plot:
         _save_plot(result, Path(args.plot))
     summary = {"file": str(path), "n_localizations": len(locs), **result.as_dict()}

@@ -8,7 +8,14 @@ import time
 import warnings
 from pathlib import Path
 
+from ._common import (
+    READ_OPTION_NAMES, CliError, add_localization_options, check_input, check_output, nonnegative_int, positive_float,
+    positive_int, rename_options,
+)
+
 __all__ = ["add_parser", "run"]
+
+_TILING_OPTIONS = {"tile_size_px": "--tile-size", "overlap_px": "--overlap", "batch_size": "--batch-size"}
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -27,15 +34,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, metavar="NAME|FOLDER",
                    help="a shipped model's name (see frcnet-lite models) or a model folder (default: the shipped "
                         "model trained at the pixel size nearest the input's; simulated for localization files)")
-    p.add_argument("--pixel-size-nm", type=float, default=None,
+    p.add_argument("--pixel-size-nm", type=positive_float, default=None,
                    help="pixel size of an input image in nm (required unless the TIFF is calibrated)")
-    p.add_argument("--tile-size", type=int, default=256, help="tile side in pixels (default 256)")
-    p.add_argument("--overlap", type=int, default=64, help="overlap between tiles in pixels (default 64)")
-    p.add_argument("--batch-size", type=int, default=8, help="tiles per network call (default 8)")
+    p.add_argument("--tile-size", type=positive_int, default=256, help="tile side in pixels (default 256)")
+    p.add_argument("--overlap", type=nonnegative_int, default=64, help="overlap between tiles in pixels (default 64)")
+    p.add_argument("--batch-size", type=positive_int, default=8, help="tiles per network call (default 8)")
     p.add_argument("--trust-map", type=Path, default=None, metavar="PATH",
-                   help="also write a trust map (agreement of two half-data reconstructions) to PATH")
+                   help="also write a trust map (agreement of two half-data reconstructions) to PATH "
+                        "(.tif/.tiff, or .npy for a numpy array)")
     p.add_argument("--seed", type=int, default=0, help="seed of the half split for --trust-map (default 0)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_localization_options(p)
     return p
 
 
@@ -43,21 +52,27 @@ def run(args: argparse.Namespace) -> int:
     """Run ``reconstruct``; returns 0 on success, 2 for bad input (message on stderr)."""
     from ..reconstruct import TilingConfig, reconstruct_file  # noqa: PLC0415
 
-    if args.output.suffix.lower() not in (".tif", ".tiff"):
-        print(f"error: the output must be a .tif/.tiff file, got {str(args.output)!r}", file=sys.stderr)
-        return 2
-    start = time.perf_counter()
+    # every path is checked before the model is loaded or anything computed (errors: cli.main prints them)
+    check_output(args.output, "--output", (".tif", ".tiff"), inputs=[args.input])
+    if args.trust_map is not None:
+        check_output(args.trust_map, "--trust-map", (".tif", ".tiff", ".npy"), inputs=[args.input, args.output])
+    check_input(args.input, "INPUT")
     try:
         config = TilingConfig(tile_size_px=args.tile_size, overlap_px=args.overlap, batch_size=args.batch_size)
-        with warnings.catch_warnings():  # printed below as one line each
-            warnings.simplefilter("ignore", UserWarning)
-            result = reconstruct_file(
-                args.input, args.output, model=args.model, pixel_size_nm=args.pixel_size_nm, config=config,
-                trust_map_path=args.trust_map, seed=args.seed, progress=False if args.quiet else None,
-            )
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except ValueError as exc:
+        raise CliError(rename_options(str(exc), _TILING_OPTIONS)) from None
+    read_options = {"format": args.format, "pixel_size_nm": args.camera_pixel_nm, "columns": args.columns,
+                    "unit": args.unit, "drop_invalid": args.drop_invalid, "first_frame": args.first_frame,
+                    "roi": args.roi, "option_names": {**READ_OPTION_NAMES, "max_pixels": "--max-pixels",
+                                                      "roi": "--roi"}}
+    start = time.perf_counter()
+    with warnings.catch_warnings():  # printed below as one line each
+        warnings.simplefilter("ignore", UserWarning)
+        result = reconstruct_file(
+            args.input, args.output, model=args.model, pixel_size_nm=args.pixel_size_nm, config=config,
+            trust_map_path=args.trust_map, seed=args.seed, progress=False if args.quiet else None,
+            read_options=read_options, max_pixels=args.max_pixels,
+        )
     if result.get("default_model"):
         print(f"model: {result['default_model']} (the shipped model nearest the input's pixel size; "
               "choose another with --model)")

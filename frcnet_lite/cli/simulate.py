@@ -9,8 +9,18 @@ filament centre lines, config; read it with :func:`frcnet_lite.simulate.load_sim
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from ._common import (
+    DEFAULT_MAX_PIXELS, CliError, check_output, finite_float, fraction, positive_float, positive_int, rename_options,
+)
+
+
+def _nonnegative_float(text: str) -> float:
+    value = finite_float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -24,20 +34,26 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("output", metavar="OUTPUT", help="localization file to write (.csv or Picasso .hdf5)")
-    p.add_argument("--field-size-nm", type=float, default=21000.0, help="side of the square field in nm (default 21000)")
+    p.add_argument("--field-size-nm", type=positive_float, default=21000.0, help="side of the square field in nm (default 21000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--n-frames", type=int, default=20000, help="number of camera frames (default 20000)")
-    p.add_argument("--labelling-efficiency", type=float, default=0.06,
+    p.add_argument("--n-frames", type=positive_int, default=20000, help="number of camera frames (default 20000)")
+    p.add_argument("--labelling-efficiency", type=fraction, default=0.06,
                    help="fraction of epitopes carrying an antibody (default 0.06)")
-    p.add_argument("--background-per-um2", type=float, default=40.0,
+    p.add_argument("--background-per-um2", type=_nonnegative_float, default=40.0,
                    help="background localizations per um^2 (default 40)")
-    p.add_argument("--drift-nm", type=float, nargs=2, default=(0.0, 0.0), metavar=("DX", "DY"),
+    p.add_argument("--drift-nm", type=finite_float, nargs=2, default=(0.0, 0.0), metavar=("DX", "DY"),
                    help="total linear drift over the acquisition in nm (default 0 0)")
-    p.add_argument("--two-filaments-nm", type=float, metavar="DISTANCE",
+    p.add_argument("--two-filaments-nm", type=positive_float, metavar="DISTANCE",
                    help="instead of a network: two parallel filaments this far apart (nm)")
-    p.add_argument("--truth-pixel-size-nm", type=float, default=5.0,
+    p.add_argument("--truth-pixel-size-nm", type=positive_float, default=5.0,
                    help="pixel size of the ground-truth TIFF in nm (default 5)")
+    p.add_argument("--max-pixels", type=positive_int, default=DEFAULT_MAX_PIXELS, metavar="N",
+                   help=f"refuse a ground-truth image of more pixels (default {DEFAULT_MAX_PIXELS})")
     return p
+
+
+_CONFIG_OPTIONS = {name: "--" + name.replace("_", "-") for name in (
+    "field_size_nm", "seed", "n_frames", "labelling_efficiency", "background_per_um2", "drift_nm")}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,21 +62,28 @@ def run(args: argparse.Namespace) -> int:
     from ..simulate import SimulationConfig, render_truth, save_simulation, simulate_microtubules, simulate_two_filaments
 
     out = Path(args.output)
-    if out.suffix.lower() not in (".csv", ".hdf5", ".h5"):
-        print(f"frcnet-lite simulate: OUTPUT must end in .csv or .hdf5, got {out}", file=sys.stderr)
-        return 2
+    # every output is checked before the simulation runs (errors: cli.main prints them as one line)
+    check_output(out, "OUTPUT", (".csv", ".hdf5", ".h5"))
+    if out.suffix.lower() != ".csv":
+        check_output(out.with_suffix(".yaml"), "OUTPUT (its Picasso .yaml)", (".yaml",))
+    check_output(out.with_name(out.stem + "_truth.tif"), "OUTPUT (its ground truth)", (".tif",))
+    check_output(out.with_name(out.stem + "_simulation.npz"), "OUTPUT (its simulation record)", (".npz",))
+    truth_px = (args.field_size_nm / args.truth_pixel_size_nm) ** 2
+    if truth_px > args.max_pixels:
+        raise CliError(f"a {args.field_size_nm:g} nm field at --truth-pixel-size-nm {args.truth_pixel_size_nm:g} "
+                       f"needs a {truth_px:.3g}-pixel ground truth, more than --max-pixels {args.max_pixels}: use a "
+                       "smaller --field-size-nm or a larger --truth-pixel-size-nm, or raise --max-pixels")
     try:
         cfg = SimulationConfig(field_size_nm=args.field_size_nm, seed=args.seed, n_frames=args.n_frames,
                                labelling_efficiency=args.labelling_efficiency,
                                background_per_um2=args.background_per_um2, drift_nm=tuple(args.drift_nm))
-        if args.two_filaments_nm is not None:
-            sim = simulate_two_filaments(args.two_filaments_nm, config=cfg)
-        else:
-            sim = simulate_microtubules(cfg)
-        truth = render_truth(sim, args.truth_pixel_size_nm)
     except ValueError as exc:
-        print(f"frcnet-lite simulate: {exc}", file=sys.stderr)
-        return 2
+        raise CliError(rename_options(str(exc), _CONFIG_OPTIONS)) from None
+    if args.two_filaments_nm is not None:
+        sim = simulate_two_filaments(args.two_filaments_nm, config=cfg)
+    else:
+        sim = simulate_microtubules(cfg)
+    truth = render_truth(sim, args.truth_pixel_size_nm)
     write_localizations(sim.localizations, out)
     truth_path = write_tiff(out.with_name(out.stem + "_truth.tif"), truth, pixel_size_nm=args.truth_pixel_size_nm)
     sim_path = save_simulation(sim, out.with_name(out.stem + "_simulation.npz"))
