@@ -286,21 +286,53 @@ def _load_split(config: TrainConfig, split: str):
 
 
 def _save_checkpoint(folder: Path, model, optimizer, state: dict) -> None:
+    """Commit weights, optimizer state and ``state`` (epoch, history) together: one ``state.npz``.
+
+    The file is written under a temporary name, flushed to disk and renamed into place, so a crash at
+    any moment leaves either the previous checkpoint or the new one, never a mix. ``state.json`` is a
+    readable copy written afterwards; :func:`_restore_checkpoint` trusts only ``state.npz``.
+    """
+    from ._files import atomic_write  # noqa: PLC0415
+
     folder.mkdir(parents=True, exist_ok=True)
     arrays = {f"m{i}": v.numpy() for i, v in enumerate(model.variables)}
     arrays.update({f"o{i}": v.numpy() for i, v in enumerate(optimizer.variables)})
-    tmp = folder / ".state.npz.tmp"
-    with tmp.open("wb") as fh:
-        np.savez(fh, **arrays)
-    os.replace(tmp, folder / "state.npz")
-    _write_atomic(folder / "state.json", json.dumps(state, indent=2))
+    text = json.dumps(state, indent=2)
+    arrays["__state__"] = np.array(text)
+    with atomic_write(folder / "state.npz") as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+    _write_atomic(folder / "state.json", text)
 
 
 def _restore_checkpoint(folder: Path, model, optimizer) -> dict | None:
-    if not (folder / "state.json").is_file() or not (folder / "state.npz").is_file():
+    """Load a checkpoint written by :func:`_save_checkpoint` into ``model`` and ``optimizer``; its state.
+
+    Returns None when there is none. Checkpoints from before the state moved into ``state.npz`` are
+    read with their ``state.json``. A checkpoint of a different model (other variables) is refused.
+    """
+    path = folder / "state.npz"
+    if not path.is_file():
         return None
-    state = json.loads((folder / "state.json").read_text())
-    with np.load(folder / "state.npz") as data:
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise ValueError(f"the checkpoint {path} is damaged ({exc}): delete it or train with --restart") from None
+    with data:
+        if "__state__" in data.files:
+            state = json.loads(str(data["__state__"]))
+        elif (folder / "state.json").is_file():  # an older checkpoint: the state beside it
+            state = json.loads((folder / "state.json").read_text())
+        else:
+            return None
+        n_m = sum(1 for k in data.files if k.startswith("m"))
+        n_o = sum(1 for k in data.files if k.startswith("o"))
+        if n_m != len(model.variables) or n_o != len(optimizer.variables):
+            raise ValueError(f"the checkpoint {path} holds {n_m} model and {n_o} optimizer variables, the model has "
+                             f"{len(model.variables)} and {len(optimizer.variables)}: it is of another model; use "
+                             "another out_dir or --restart")
         for i, v in enumerate(model.variables):
             v.assign(data[f"m{i}"])
         for i, v in enumerate(optimizer.variables):
