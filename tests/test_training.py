@@ -110,8 +110,9 @@ def test_cli_trains_from_a_config_file(tmp_path):
     assert (out / "model.keras").is_file() and len(T.load_history(out)) == 1
 
 
+@pytest.mark.gpu
 def test_mixed_precision_code_path_runs(tmp_path):
-    """float16 compute + loss scaling (the GPU path), exercised on the CPU with a tiny model."""
+    """float16 compute + loss scaling (the GPU path), with a tiny model (slow on a CPU: runs where there is a GPU)."""
     import keras
 
     p = _pairs()
@@ -121,3 +122,16 @@ def test_mixed_precision_code_path_runs(tmp_path):
     gen = res.model.get_layer("generator")
     assert gen.get_layer("down1_conv").compute_dtype == "float16"
     assert res.model.output.dtype == "float32"
+
+
+@pytest.mark.gpu
+def test_training_runs_under_the_multi_gpu_strategy(tmp_path):
+    """With several GPUs, training runs replicated (MirroredStrategy) and gives finite losses."""
+    import tensorflow as tf
+
+    if len(tf.config.list_logical_devices("GPU")) < 2:
+        pytest.skip("needs at least 2 GPUs for the MirroredStrategy path")
+    assert isinstance(T.pick_strategy(), tf.distribute.MirroredStrategy)
+    p = _pairs()
+    res = T.train(_config(epochs=1), p, p, out_dir=tmp_path, progress=False)
+    assert np.isfinite(res.history[0]["train_loss"]) and np.isfinite(res.history[0]["val_loss"])
