@@ -1,8 +1,9 @@
 """``frcnet-lite render LOCS -o OUT.tif``: a localization file as a calibrated 32-bit TIFF.
 
 The histogram (localizations per pixel) at ``--pixel-size-nm``, or a density estimate of it
-(``--target gaussian``, ``adaptive`` or ``anisotropic``: :func:`frcnet_lite.kde.estimate_density`
-with its defaults), written with the pixel size in the TIFF tags (Fiji/ImageJ read it).
+(``--target gaussian``, ``adaptive`` or ``anisotropic``: :func:`frcnet_lite.targets.make_target`
+with the defaults of :data:`frcnet_lite.targets.TARGETS`), written with the pixel size in the TIFF
+tags (Fiji/ImageJ read it).
 """
 
 from __future__ import annotations
@@ -12,10 +13,7 @@ from pathlib import Path
 
 from ._common import add_localization_options, check_output, check_raster, positive_float, read_localization_file
 
-__all__ = ["add_parser", "run", "TARGETS"]
-
-#: What ``--target`` may name: the histogram, or a KDE kind of :data:`frcnet_lite.kde.KDE_KINDS`.
-TARGETS = ("histogram", "gaussian", "adaptive", "anisotropic")
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -25,7 +23,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("localizations", metavar="LOCS", type=Path, help="localization file (any format frcnet-lite reads)")
     p.add_argument("-o", "--output", type=Path, required=True, help="output TIFF (.tif/.tiff, written when complete)")
     p.add_argument("--pixel-size-nm", type=positive_float, default=10.0, help="pixel size in nm (default 10)")
-    p.add_argument("--target", choices=TARGETS, default="histogram",
+    from ..targets import TARGET_KINDS  # noqa: PLC0415
+
+    p.add_argument("--target", choices=TARGET_KINDS, default="histogram",
                    help="histogram (counts, default) or a density estimate of it")
     add_localization_options(p)
     return p
@@ -41,9 +41,9 @@ def run(args: argparse.Namespace) -> int:
     check_raster(locs.bounds_nm(), args.pixel_size_nm, args.max_pixels, str(args.localizations))
     image = render_histogram(locs, pixel_size_nm=args.pixel_size_nm)
     if args.target != "histogram":
-        from ..kde import estimate_density  # noqa: PLC0415
+        from ..targets import make_target  # noqa: PLC0415
 
-        image = estimate_density(image, args.target)
+        image = make_target(image, args.target, pixel_size_nm=args.pixel_size_nm)
     write_tiff(args.output, image, pixel_size_nm=args.pixel_size_nm)
     h, w = image.shape
     print(f"wrote {args.output} ({w} x {h} px at {args.pixel_size_nm:g} nm, {args.target}, "
