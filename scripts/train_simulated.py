@@ -1,0 +1,529 @@
+"""Train, evaluate and package the shipped ``simulated`` model (``frcnet_lite/pretrained/simulated/``).
+
+The one command (from the repository root; resumable: run it again after an interruption)::
+
+    python scripts/train_simulated.py
+
+1. **Data** (cached in ``--work``/pairs/, made once): simulated microtubule dSTORM fields, each with
+   its own parameters drawn by :func:`frcnet_lite.simulate.vary_config` from
+   :data:`frcnet_lite.simulate.VARY_RANGES` (labelling density, blinks per dye, photons i.e.
+   localization precision, antibody shell, background, filament density, curvature), plus close
+   parallel filament pairs 20-150 nm apart; cut into pairs by :func:`frcnet_lite.pairs.build_pairs`
+   (the notebooks' one data path): the histogram of a random time window holding 10 % of the
+   localizations (5 nm pixels) -> the anisotropic KDE of all of them; the ground truth is kept.
+   Training, validation (the training curves), test and "shifted" fields use disjoint seeds.
+2. **Training** with :func:`frcnet_lite.training.train` and ``configs/simulated.yaml``.
+3. **Evaluation against the ground truth** on held-out test patches (same parameter ranges) and on
+   a *shifted* regime (every varied parameter outside its training range, and parameters never
+   varied in training changed too: :data:`SHIFTED_RANGES`, :data:`SHIFTED_BASE`): the network, the
+   sparse histogram, its anisotropic KDE and the best Gaussian blur (width chosen per metric and
+   patch on the truth: an oracle, :func:`frcnet_lite.comparison.best_blur`) on MS-SSIM, PSNR and
+   area-FRC (0.2), mean +/- SEM over patches, and the paired per-patch margin network - oracle blur.
+   The dense target (the anisotropic KDE of *all* localizations) is scored too, as the ceiling the
+   training aims at.
+4. **Two filaments** (Berberich et al. 2021, Fig. 4C, criterion: two peaks with a minimum between
+   them): independent simulations per distance; the smallest distance from which on the pair is
+   resolved, mean +/- SEM over runs, for the network, the histogram, the anisotropic KDE and
+   Gaussian blurs of several widths (the best reported), all from the same sparse input, and for
+   the dense target as the ceiling.
+5. **Packaging**: ``results.json``, ``evaluation.csv``, ``two_filaments.csv``, ``training_curves.png``,
+   ``README.md`` into ``frcnet_lite/pretrained/simulated/`` through a staging folder swapped in at
+   the end.
+
+Options: ``--quick`` (tiny data, 2 epochs of 2 steps, nothing packaged: a smoke test),
+``--eval-only`` (evaluate ``--model``, default the work folder's trained model), ``--no-package``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import json
+import math
+import os
+import platform
+import shutil
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+#: First seeds of the field sets (field ``i`` of a set uses ``first + i`` to draw its parameters).
+SEEDS = {"train": 1000, "val": 2000, "test": 3000, "shifted": 4000, "two_filaments": 5000}
+
+#: The shifted regime's ranges: every varied parameter just outside its training range
+#: (:data:`frcnet_lite.simulate.VARY_RANGES`): denser labelling, fewer blinks, worse precision
+#: (~17-24 nm), a nanobody-sized shell, more background, denser and curvier filaments.
+SHIFTED_RANGES: dict[str, tuple[float, float]] = {
+    "labelling_efficiency": (0.12, 0.2),
+    "blinks_per_fluorophore": (1.5, 3.0),
+    "photons_mean": (600.0, 900.0),
+    "linker_nm": (4.0, 8.0),
+    "background_per_um2": (150.0, 300.0),
+    "filament_density_um_per_um2": (2.5, 3.5),
+    "persistence_length_nm": (4000.0, 10000.0),
+}
+
+#: ... and parameters never varied in training: longer on-times, more dyes per antibody, a wider
+#: PSF, and blinking that decays over the acquisition (bleaching).
+SHIFTED_BASE: dict[str, Any] = {"on_frames_mean": 2.5, "dyes_per_antibody": 2.5, "psf_sigma_nm": 150.0,
+                                "bleach_time_frames": 8000.0}
+
+#: The paper's network: 89.15 +/- 2.61 nm (Berberich et al. 2021).
+PAPER_TWO_FILAMENT_NM = (89.15, 2.61)
+
+METHODS = ("network", "best blur (oracle)", "histogram", "anisotropic KDE", "dense target")
+KEYS = ("ms_ssim", "psnr_db", "area_frc_0.2")
+
+
+@dataclass(frozen=True)
+class Study:
+    """The data and evaluation sizes of a run (the training itself is ``configs/simulated.yaml``)."""
+
+    train_fields: int = 96
+    val_fields: int = 8
+    test_fields: int = 16
+    shifted_fields: int = 16
+    field_size_nm: float = 2560.0
+    patch_px: int = 256
+    pixel_size_nm: float = 5.0
+    fraction: float = 0.1
+    subsets_per_field: int = 2
+    parallel_pairs: int = 1
+    parallel_length_nm: float = 2000.0
+    two_filament_distances_nm: tuple = tuple(float(d) for d in range(20, 141, 10))
+    two_filament_repeats: int = 10
+    two_filament_length_nm: float = 1500.0
+    two_filament_margin_nm: float = 300.0
+    blur_sigmas_px: tuple = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+    criterion: str = "sparrow"
+
+    @classmethod
+    def quick(cls) -> Study:
+        """A tiny run for smoke tests: one patch per field, two distances, two repeats."""
+        return cls(train_fields=3, val_fields=1, test_fields=2, shifted_fields=1, field_size_nm=1280.0,
+                   subsets_per_field=1, two_filament_distances_nm=(40.0, 120.0), two_filament_repeats=2,
+                   blur_sigmas_px=(1.0, 2.0))
+
+    def data_key(self) -> dict:
+        """The fields that determine the cached pairs."""
+        keep = ("field_size_nm", "patch_px", "pixel_size_nm", "fraction", "subsets_per_field", "parallel_pairs",
+                "parallel_length_nm")
+        return {k: getattr(self, k) for k in keep}
+
+
+# ---------------------------------------------------------------------------------------- data
+def field_configs(split: str, n: int, study: Study):
+    """The :class:`~frcnet_lite.simulate.SimulationConfig` of each field of a split, drawn from its seed."""
+    from frcnet_lite.simulate import SimulationConfig, vary_config
+
+    if split == "shifted":
+        base = SimulationConfig(field_size_nm=study.field_size_nm, **SHIFTED_BASE)
+        ranges: Mapping[str, Any] = SHIFTED_RANGES
+    else:
+        base = SimulationConfig(field_size_nm=study.field_size_nm, parallel_pairs=study.parallel_pairs,
+                                parallel_length_nm=study.parallel_length_nm)
+        ranges = {}
+    return [vary_config(SEEDS[split] + i, base=base, **ranges) for i in range(n)]
+
+
+def simulation_description(study: Study) -> dict:
+    """What the fields are, for the pairs' meta and the model's ``model.json``."""
+    from frcnet_lite.simulate import VARY_RANGES
+
+    return {"simulator": "frcnet_lite.simulate.simulate_microtubules, parameters per field from vary_config",
+            "ranges": {k: list(v) for k, v in VARY_RANGES.items()}, "field_size_nm": study.field_size_nm,
+            "parallel_pairs_per_field": study.parallel_pairs, "parallel_distance_nm": [20.0, 150.0],
+            "seeds": {k: SEEDS[k] for k in ("train", "val", "test")}}
+
+
+def split_pairs(split: str, study: Study, cache_dir: Path, progress: bool | None = None):
+    """The pairs of one split (``train``, ``val``, ``test``, ``shifted``): read from the cache or made and cached."""
+    from frcnet_lite.pairs import build_pairs, load_pairs, save_pairs
+    from frcnet_lite.simulate import simulate_microtubules
+    from frcnet_lite.targets import TargetSpec
+
+    n = {"train": study.train_fields, "val": study.val_fields, "test": study.test_fields,
+         "shifted": study.shifted_fields}[split]
+    key = {**study.data_key(), "split": split, "n_fields": n, "first_seed": SEEDS[split]}
+    path = cache_dir / f"{split}.npz"
+    if path.is_file():
+        pairs = load_pairs(path)
+        if pairs.meta.get("study") != json.loads(json.dumps(key)):
+            raise ValueError(f"{path} was made with other settings ({pairs.meta.get('study')}, now {key}): "
+                             "use another --work folder or delete it")
+        return pairs
+    fields = {f"{split}{i:03d}": simulate_microtubules(cfg) for i, cfg in enumerate(field_configs(split, n, study))}
+    spec = TargetSpec("anisotropic")
+    pairs = build_pairs(fields, fraction=study.fraction, target_kind="anisotropic", pixel_size_nm=study.pixel_size_nm,
+                        patch_px=study.patch_px, subsets_per_field=study.subsets_per_field if split == "train" else 1,
+                        seed=SEEDS[split], target_params=spec.params, progress=progress)
+    pairs.meta.update(study=key, names=pairs.meta["field_ids"], target=spec.to_dict(),
+                      simulation=simulation_description(study) if split != "shifted" else
+                      {"ranges": {k: list(v) for k, v in SHIFTED_RANGES.items()}, **SHIFTED_BASE},
+                      configs={fid: dataclasses.asdict(f.config) for fid, f in fields.items()})
+    save_pairs(pairs, path)
+    return pairs
+
+
+# ---------------------------------------------------------------------------------- evaluation
+def _summary(values: Sequence[float]) -> dict:
+    from frcnet_lite.metrics import _summarise
+
+    s = _summarise(values)
+    return {"mean": s.mean, "sem": s.sem, "n": s.n}
+
+
+def evaluate_patches(model, pairs, sigmas_px: Sequence[float] | None = None, min_counts: float = 10.0) -> dict:
+    """Every method against the truth on every patch with at least ``min_counts`` sparse counts.
+
+    Returns
+    -------
+    dict
+        ``{"per_patch": [{method: {metric: value}}, ...], "summary": {method: {metric: {mean, sem, n}}},
+        "margin": {metric: {mean, sem, n}} (network - oracle blur, paired per patch), "skipped": int}``.
+    """
+    from frcnet_lite.comparison import BLUR_SIGMAS_PX, compare_field, score
+    from frcnet_lite.model import predict_image
+
+    keep = np.flatnonzero((pairs.inputs.sum(axis=(1, 2)) >= min_counts) & (pairs.truths.max(axis=(1, 2)) > 0))
+    preds = predict_image(model, pairs.inputs[keep], batch_size=8)
+    per_patch, margins = [], {k: [] for k in KEYS}
+    for j, i in enumerate(keep):
+        c = compare_field(pairs.inputs[i], pairs.truths[i], preds[j], sigmas_px or BLUR_SIGMAS_PX)
+        rows = {**c.rows, "dense target": score(pairs.targets[i], pairs.truths[i])}
+        per_patch.append({"field": pairs.meta["field_ids"][i], "origin_px": pairs.meta["origins_px"][i],
+                          "blur_sigma_px": c.blur_sigma_px, **rows})
+        for k in KEYS:
+            margins[k].append(c.margin(k))
+    summary = {m: {k: _summary([p[m][k] for p in per_patch]) for k in KEYS} for m in METHODS}
+    return {"per_patch": per_patch, "summary": summary, "margin": {k: _summary(v) for k, v in margins.items()},
+            "skipped": int(len(pairs) - keep.size)}
+
+
+def _sparse_and_dense(distance_nm: float, rng: np.random.Generator, study: Study) -> tuple[np.ndarray, np.ndarray]:
+    """One two-filament simulation: the sparse time-window histogram and the full histogram."""
+    from frcnet_lite.rendering import render_histogram
+    from frcnet_lite.simulate import simulate_two_filaments
+    from frcnet_lite.subsets import time_window_subset
+
+    own = np.random.default_rng(int(rng.integers(2**31)))  # one draw per call: sparse and dense runs see one simulation
+    sim = simulate_two_filaments(distance_nm, length_nm=study.two_filament_length_nm, seed=int(own.integers(2**31)),
+                                 margin_nm=study.two_filament_margin_nm)
+    sparse = time_window_subset(sim.localizations, study.fraction, own)
+    px = study.pixel_size_nm
+    return render_histogram(sparse, px, sim.fov_nm), render_histogram(sim.localizations, px, sim.fov_nm)
+
+
+def _resolution_rows(res, names: Sequence[str], min_dip: float) -> dict:
+    """Smallest resolved distance per run (criterion ``min_dip`` applied to the recorded dips): mean, SEM, runs."""
+    from frcnet_lite.resolution import smallest_resolved_distance
+
+    out = {}
+    for name in names:
+        runs = [smallest_resolved_distance(res.distances_nm, row > min_dip + 1e-9) for row in res.dips[name]]
+        finite = [r for r in runs if math.isfinite(r)]
+        out[name] = {**_summary(finite), "runs": len(runs), "per_run_nm": runs,
+                     "fraction_resolved": (res.dips[name] > min_dip + 1e-9).mean(axis=0).tolist()}
+    return out
+
+
+def _best_blur_name(rows: Mapping[str, dict], names: Sequence[str]) -> str:
+    """The blur width resolving closest: fewest runs never resolved, then smallest mean."""
+    return min(names, key=lambda n: (rows[n]["runs"] - rows[n]["n"], rows[n]["mean"]))
+
+
+def two_filament_study(model, study: Study, progress: bool | None = None) -> dict:
+    """The two-filament resolution of every method (see the module docstring), for the paper's and Rayleigh's criteria."""
+    from frcnet_lite.kde import anisotropic_kde, gaussian_kde
+    from frcnet_lite.model import predict_image
+    from frcnet_lite.resolution import DIP_CRITERIA, min_dip_of, two_filament_experiment
+
+    px = study.pixel_size_nm
+    blurs = {f"Gaussian blur {s:g} px": (lambda im, s=s: gaussian_kde(im, float(s))) for s in study.blur_sigmas_px}
+    methods: dict[str, Callable] = {"network": lambda im: predict_image(model, im), "histogram": lambda im: im,
+                                    "anisotropic KDE": anisotropic_kde, **blurs}
+
+    def centres(distance_nm: float) -> tuple[float, float]:
+        m = study.two_filament_margin_nm
+        return (m / px - 0.5, (m + distance_nm) / px - 0.5)
+
+    common = dict(distances_nm=study.two_filament_distances_nm, n_repeats=study.two_filament_repeats,
+                  pixel_size_nm=px, criterion=study.criterion, smooth_px=1.0, centres_px=centres, progress=progress)
+    sparse = two_filament_experiment(lambda d, rng: _sparse_and_dense(d, rng, study)[0], methods,
+                                     rng=np.random.default_rng(SEEDS["two_filaments"]), **common)
+    dense = two_filament_experiment(lambda d, rng: _sparse_and_dense(d, rng, study)[1],
+                                    {"dense target": anisotropic_kde},
+                                    rng=np.random.default_rng(SEEDS["two_filaments"]), **common)
+    out: dict[str, Any] = {"distances_nm": [float(d) for d in sparse.distances_nm],
+                           "repeats": study.two_filament_repeats, "fraction": study.fraction, "pixel_size_nm": px,
+                           "length_nm": study.two_filament_length_nm, "smooth_px": 1.0,
+                           "paper_network_nm": list(PAPER_TWO_FILAMENT_NM), "criteria": {}}
+    for crit in dict.fromkeys((study.criterion, "sparrow", "rayleigh")):
+        dip = min_dip_of(crit)
+        rows = {**_resolution_rows(sparse, list(methods), dip), **_resolution_rows(dense, ["dense target"], dip)}
+        best = _best_blur_name(rows, list(blurs))
+        rows["best Gaussian blur"] = {**rows[best], "width": best}
+        out["criteria"][crit] = {"min_dip": dip, "rows": rows}
+    out["criterion"] = study.criterion
+    out["criterion_text"] = ("two peaks with a minimum between them (any dip), as Berberich et al. 2021"
+                             if DIP_CRITERIA.get(study.criterion) == 0 else f"dip >= {min_dip_of(study.criterion)}")
+    return out
+
+
+# ------------------------------------------------------------------------------------- outputs
+def _fmt(s: Mapping[str, float], digits: int = 4) -> str:
+    if s["n"] == 0:
+        return "n/a"
+    sem = "" if not math.isfinite(s["sem"]) else f" ± {s['sem']:.2g}"
+    return f"{s['mean']:.{digits}g}{sem}"
+
+
+def evaluation_table(ev: Mapping) -> str:
+    """Markdown: methods x metrics (mean ± SEM), then the paired margin over the oracle blur."""
+    lines = ["| method | MS-SSIM | PSNR (dB) | area-FRC (0.2) |", "|---|---|---|---|"]
+    for m in METHODS:
+        label = {"network": "**network**", "dense target": "dense target (all localizations; ceiling)"}.get(m, m)
+        lines.append(f"| {label} | " + " | ".join(_fmt(ev["summary"][m][k]) for k in KEYS) + " |")
+    mg = ev["margin"]
+    lines.append("| network − oracle blur (paired) | " + " | ".join(
+        f"{mg[k]['mean']:+.3g} ± {mg[k]['sem']:.2g}" for k in KEYS) + " |")
+    return "\n".join(lines)
+
+
+def two_filament_table(tf: Mapping) -> str:
+    """Markdown: smallest resolved distance per method, for each criterion."""
+    crits = list(tf["criteria"])
+    lines = ["| method | " + " | ".join(f"{c} (nm)" for c in crits) + " |", "|---" * (len(crits) + 1) + "|"]
+    names = ["network", "histogram", "anisotropic KDE", "best Gaussian blur", "dense target"]
+    for name in names:
+        cells = []
+        for c in crits:
+            r = tf["criteria"][c]["rows"][name]
+            extra = f" [{r['width'].removeprefix('Gaussian blur ')}]" if "width" in r else ""
+            cells.append(f"{_fmt(r, 3)}{extra} ({r['n']}/{r['runs']} runs)")
+        label = "dense target (all localizations; ceiling)" if name == "dense target" else name
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_csvs(results: Mapping, folder: Path) -> None:
+    """``evaluation.csv`` (set, method, metric, mean, sem, n) and ``two_filaments.csv`` (criterion, method, ...)."""
+    with (folder / "evaluation.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["set", "method", "metric", "mean", "sem", "n"])
+        for name, ev in results["evaluation"].items():
+            for m in METHODS:
+                for k in KEYS:
+                    s = ev["summary"][m][k]
+                    w.writerow([name, m, k, f"{s['mean']:.6g}", f"{s['sem']:.3g}", s["n"]])
+            for k in KEYS:
+                s = ev["margin"][k]
+                w.writerow([name, "network - oracle blur", k, f"{s['mean']:.6g}", f"{s['sem']:.3g}", s["n"]])
+    tf = results["two_filaments"]
+    with (folder / "two_filaments.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["criterion", "method", "mean_nm", "sem_nm", "runs_resolved", "runs",
+                    *[f"resolved_at_{d:g}nm" for d in tf["distances_nm"]]])
+        for crit, block in tf["criteria"].items():
+            for name, r in block["rows"].items():
+                w.writerow([crit, name if "width" not in r else f"{name} ({r['width']})", f"{r['mean']:.4g}",
+                            f"{r['sem']:.3g}", r["n"], r["runs"], *[f"{v:.2f}" for v in r["fraction_resolved"]]])
+
+
+def validation_line(results: Mapping) -> str:
+    """The one line ``frcnet-lite models`` shows."""
+    mg = results["evaluation"]["test"]["margin"]
+    tf = results["two_filaments"]["criteria"][results["two_filaments"]["criterion"]]["rows"]
+    return (f"held-out simulations, margin over the oracle Gaussian blur (MS-SSIM / PSNR dB / area-FRC 0.2): "
+            f"{mg['ms_ssim']['mean']:+.3f} / {mg['psnr_db']['mean']:+.2f} / {mg['area_frc_0.2']['mean']:+.3f} "
+            f"({mg['ms_ssim']['n']} patches); two filaments resolved from {tf['network']['mean']:.0f} nm "
+            f"(best baseline {min(tf[n]['mean'] for n in ('histogram', 'anisotropic KDE', 'best Gaussian blur')):.0f} nm)")
+
+
+def readme(results: Mapping, config, study: Study, info) -> str:
+    """The shipped model's README: how it was made, its tables and the command that reproduces it."""
+    ev, tf = results["evaluation"], results["two_filaments"]
+    ranges = "\n".join(f"  - `{k}`: {lo:g}-{hi:g}" for k, (lo, hi) in results["simulation"]["ranges"].items())
+    shifted = ", ".join(f"`{k}` {lo:g}-{hi:g}" for k, (lo, hi) in SHIFTED_RANGES.items())
+    shifted_base = ", ".join(f"`{k}` = {v:g}" for k, v in SHIFTED_BASE.items())
+    t = results["timing"]
+    return f"""# `simulated`: frcnet-lite model trained on varied simulated microtubule dSTORM
+
+Lite pix2pix U-Net (depth {config.depth}, {config.base_filters}..{config.max_filters} filters, {config.decoder} decoder)
+trained on {study.train_fields} simulated fields of {study.field_size_nm / 1000:g} um ({study.subsets_per_field} sparse
+windows each), every field with its own parameters drawn log-uniformly (`frcnet_lite.simulate.vary_config`):
+{ranges}
+
+and {study.parallel_pairs} close parallel filament pair(s) per field, 20-150 nm apart (`parallel_pairs`).
+Pairs from `frcnet_lite.pairs.build_pairs`: input = histogram of a random time window holding
+{study.fraction:.0%} of the localizations (raw counts per {study.pixel_size_nm:g} nm pixel), target = anisotropic
+KDE of all localizations ({info.data.get('target', {}).get('params', {})}); loss {config.loss_weights}
+(area-FRC cut-off {config.frc_cutoff}); {config.epochs} epochs x {config.steps_per_epoch} steps, batch
+{config.batch_size}, {config.patch_size} px crops of {study.patch_px} px patches (rotation + flips), seed {config.seed}.
+Seeds: fields `train` {SEEDS['train']}+i, `val` {SEEDS['val']}+i (training curves), `test` {SEEDS['test']}+i,
+`shifted` {SEEDS['shifted']}+i, two filaments {SEEDS['two_filaments']}.
+Time: {t['train_minutes']:.1f} min of training steps, {t['evaluation_minutes']:.1f} min of evaluation,
+on {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}).
+
+Use: `frcnet-lite reconstruct SPARSE_5NM.tif --model simulated -o out.tif`, or `frcnet_lite.model.load_model("simulated")`.
+Reproduce: `python scripts/train_simulated.py` (configuration `train_config.yaml` = `configs/simulated.yaml`; curves
+`history.csv`, `training_curves.png`; all numbers below in `results.json`, `evaluation.csv`, `two_filaments.csv`).
+
+## Against the ground truth, held-out fields ({ev['test']['margin']['ms_ssim']['n']} patches of {study.patch_px} px)
+
+Test fields drawn from the training ranges with other seeds. Each image is fitted to the truth (gain and offset,
+least squares) before MS-SSIM and PSNR; area-FRC is scale-free. "best blur (oracle)" is the Gaussian blur of the
+sparse input whose width was chosen *per metric and per patch on the truth* — a baseline no user could pick.
+Mean ± SEM over patches; the margin is paired (network − oracle, patch by patch).
+
+{evaluation_table(ev['test'])}
+
+## A different parameter regime ({ev['shifted']['margin']['ms_ssim']['n']} patches)
+
+Every varied parameter outside its training range ({shifted}) and parameters never varied in training changed
+({shifted_base}); no parallel pairs; 10 % time window at 5 nm.
+
+{evaluation_table(ev['shifted'])}
+
+## Two filaments
+
+Two straight parallel filaments (default COS-7-like parameters, {tf['length_nm']:g} nm long) at
+{tf['distances_nm'][0]:g}-{tf['distances_nm'][-1]:g} nm, {tf['repeats']} independent simulations per distance; every
+method gets the same sparse input ({tf['fraction']:.0%} time window); the profile across the pair (averaged along the
+central 80 %, smoothed by 1 px) counts as resolved when it has a peak near each filament and a minimum between them:
+`sparrow` = any dip (the paper's criterion: "two peaks with a minimum between them"), `rayleigh` = a dip of at least
+26.5 %. Resolution of one run = the smallest distance from which on every larger tested distance is resolved; mean ±
+SEM over the runs that resolved at some distance (runs counted in brackets). The best Gaussian blur is the width (in
+brackets) with the best mean. Berberich et al. 2021 report {PAPER_TWO_FILAMENT_NM[0]} ± {PAPER_TWO_FILAMENT_NM[1]} nm for
+their network.
+
+{two_filament_table(tf)}
+"""
+
+
+def plot_curves(work: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from frcnet_lite.plotting import plot_history
+    from frcnet_lite.training import load_history
+
+    fig = plot_history(load_history(work / "model"), title="simulated model training")
+    fig.savefig(work / "training_curves.png", dpi=100)
+
+
+def package(work: Path, pkg: Path, config_path: Path, readme_text: str) -> Path:
+    """Copy the model and its results into ``pkg`` through a staging folder swapped in at the end."""
+    staging = pkg.with_name(f".{pkg.name}.new")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    for f in ("model.keras", "model.json", "config.json", "history.csv"):
+        shutil.copy2(work / "model" / f, staging / f)
+    for f in ("results.json", "evaluation.csv", "two_filaments.csv", "validation_metrics.csv", "training_curves.png"):
+        shutil.copy2(work / f, staging / f)
+    shutil.copy2(config_path, staging / "train_config.yaml")
+    (staging / "README.md").write_text(readme_text)
+    old = pkg.with_name(f".{pkg.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if pkg.exists():
+        os.replace(pkg, old)
+    os.replace(staging, pkg)
+    if old.exists():
+        shutil.rmtree(old)
+    return pkg
+
+
+def _fill_model_data(model_dir: Path, results: Mapping, study: Study) -> None:
+    """``model.json``'s ``data``: source, description of the ranges, fraction, target, validation line."""
+    info = json.loads((model_dir / "model.json").read_text())
+    ranges = ", ".join(f"{k} {lo:g}-{hi:g}" for k, (lo, hi) in results["simulation"]["ranges"].items())
+    info["data"] = {**info.get("data", {}), "source": "simulated", "fraction": study.fraction,
+                    "description": (f"simulated microtubule dSTORM, {study.train_fields} fields of "
+                                    f"{study.field_size_nm / 1000:g} um with parameters drawn per field ({ranges}) "
+                                    f"+ {study.parallel_pairs} parallel pair(s) 20-150 nm apart per field"),
+                    "input": f"histogram of a {study.fraction:.0%} time window (counts, {study.pixel_size_nm:g} nm px)",
+                    "target": results["target"], "validation": validation_line(results)}
+    tmp = model_dir / ".model.json.tmp"
+    tmp.write_text(json.dumps(info, indent=2, sort_keys=True))
+    os.replace(tmp, model_dir / "model.json")
+
+
+def _summary_csv(results: Mapping, path: Path) -> None:
+    """``validation_metrics.csv``: the test set's means, one row per method (what notebook 4 prints)."""
+    ev = results["evaluation"]["test"]["summary"]
+    lines = ["method," + ",".join(KEYS)] + [f"{m}," + ",".join(f"{ev[m][k]['mean']:.6g}" for k in KEYS) for m in METHODS]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--config", default="configs/simulated.yaml", help="TrainConfig YAML (default %(default)s)")
+    ap.add_argument("--work", default=None, help="data, checkpoints and results (default build/simulated[-quick])")
+    ap.add_argument("--package-dir", default="frcnet_lite/pretrained/simulated")
+    ap.add_argument("--quick", action="store_true", help="tiny data, 2 epochs of 2 steps, no packaging (smoke test)")
+    ap.add_argument("--eval-only", action="store_true", help="no training: evaluate --model")
+    ap.add_argument("--model", default=None, help="with --eval-only: a model name or folder (default: WORK/model)")
+    ap.add_argument("--no-package", action="store_true", help="train and evaluate, but do not copy")
+    ap.add_argument("--two-filament-repeats", type=int, default=None, help="simulations per distance (default 10)")
+    args = ap.parse_args(argv)
+
+    from frcnet_lite.model import load_model, read_model_info
+    from frcnet_lite.training import load_history, read_config, train
+
+    study = Study.quick() if args.quick else Study()
+    if args.two_filament_repeats:
+        study = dataclasses.replace(study, two_filament_repeats=args.two_filament_repeats)
+    work = Path(args.work or ("build/simulated-quick" if args.quick else "build/simulated"))
+    config = read_config(args.config)
+    if args.quick:
+        config = config.replace(epochs=2, decay_epochs=1, steps_per_epoch=2, batch_size=2, val_size=128)
+    progress = None
+    t0 = time.time()
+    data = {s: split_pairs(s, study, work / "pairs", progress) for s in ("train", "val", "test", "shifted")}
+    print({s: repr(p) for s, p in data.items()}, f"({time.time() - t0:.0f} s)")
+    if not args.eval_only:
+        print(config)
+        result = train(config, data["train"], data["val"], out_dir=work / "model", progress=progress)
+        if len(result.history) < config.epochs:
+            print("training stopped early; run the same command again to resume")
+            return 1
+    model = load_model(args.model if args.model else work / "model")
+    t1 = time.time()
+    evaluation = {s: evaluate_patches(model, data[s]) for s in ("test", "shifted")}
+    two = two_filament_study(model, study, progress)
+    eval_s = time.time() - t1
+    history = load_history(work / "model") if (work / "model" / "history.csv").is_file() else []
+    results = {"study": dataclasses.asdict(study), "train_config": config.to_dict(), "seeds": SEEDS,
+               "simulation": data["train"].meta["simulation"], "target": data["train"].meta["target"],
+               "shifted": {"ranges": SHIFTED_RANGES, "base": SHIFTED_BASE}, "evaluation": evaluation,
+               "two_filaments": two, "model": str(args.model or work / "model"),
+               "timing": {"train_minutes": sum(r["seconds"] for r in history) / 60, "evaluation_minutes": eval_s / 60}}
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "results.json").write_text(json.dumps(results, indent=1, default=float))
+    write_csvs(results, work)
+    _summary_csv(results, work / "validation_metrics.csv")
+    print(evaluation_table(evaluation["test"]), "", evaluation_table(evaluation["shifted"]), "",
+          two_filament_table(two), f"\nevaluation: {eval_s / 60:.1f} min", sep="\n")
+    if args.eval_only or args.quick or args.no_package:
+        return 0
+    plot_curves(work)
+    _fill_model_data(work / "model", results, study)
+    info = read_model_info(work / "model")
+    text = readme(results, config, study, info)
+    pkg = package(work, Path(args.package_dir), Path(args.config), text)
+    print(f"packaged into {pkg} ({sum(f.stat().st_size for f in pkg.iterdir()) / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

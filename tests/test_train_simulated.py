@@ -1,0 +1,115 @@
+"""scripts/train_simulated.py: its data, evaluation and packaging on tiny fields (the quick run is slow)."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def script():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import train_simulated
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    return train_simulated
+
+
+def test_shifted_regime_lies_outside_the_training_ranges(script):
+    from frcnet_lite.simulate import VARY_RANGES
+
+    assert set(script.SHIFTED_RANGES) == set(VARY_RANGES)
+    for name, (lo, hi) in script.SHIFTED_RANGES.items():
+        tlo, thi = VARY_RANGES[name]
+        assert hi <= tlo or lo >= thi, name  # disjoint from the training range
+    study = script.Study.quick()
+    shifted = script.field_configs("shifted", 3, study)
+    train = script.field_configs("train", 3, study)
+    for cfg in shifted:
+        assert cfg.parallel_pairs == 0 and cfg.bleach_time_frames == script.SHIFTED_BASE["bleach_time_frames"]
+        for name, (lo, hi) in script.SHIFTED_RANGES.items():
+            assert lo <= getattr(cfg, name) <= hi
+    assert all(c.parallel_pairs == study.parallel_pairs for c in train)
+    # disjoint seeds: no field shared between the splits
+    seeds = {s: {c.seed for c in script.field_configs(s, 3, study)} for s in ("train", "val", "test")}
+    assert not (seeds["train"] & seeds["val"]) and not (seeds["train"] & seeds["test"])
+    assert script.field_configs("train", 2, study) == train[:2]  # reproducible
+
+
+def test_split_pairs_go_through_build_pairs_and_are_cached(script, tmp_path):
+    study = dataclasses.replace(script.Study.quick(), field_size_nm=640.0, patch_px=128, val_fields=2)
+    pairs = script.split_pairs("val", study, tmp_path, progress=False)
+    assert len(pairs) == 2 and pairs.shape == (128, 128) and pairs.truths is not None
+    assert pairs.target_kind == "anisotropic" and pairs.meta["fraction"] == 0.1
+    assert pairs.meta["names"] == ["val000", "val001"] and set(pairs.meta["configs"]) == {"val000", "val001"}
+    # the input is a 10 % window: about a tenth of the target's total
+    ratio = pairs.inputs.sum() / pairs.targets.sum()
+    assert 0.03 < ratio < 0.3
+    again = script.split_pairs("val", study, tmp_path, progress=False)  # from the cache
+    np.testing.assert_array_equal(again.inputs, pairs.inputs)
+    with pytest.raises(ValueError, match="other settings"):
+        script.split_pairs("val", dataclasses.replace(study, fraction=0.2), tmp_path)
+
+
+def _fake_two_filaments(script):
+    from frcnet_lite.resolution import TwoFilamentResult
+
+    d = np.array([20.0, 40.0, 60.0])
+    dips = {"histogram": np.array([[0.0, 0.1, 0.3], [0.2, 0.0, 0.4]])}
+    return TwoFilamentResult(d, {}, dips, {}, {}, 5.0, "sparrow")
+
+
+def test_resolution_rows_apply_the_criterion_to_the_dips(script):
+    res = _fake_two_filaments(script)
+    any_dip = script._resolution_rows(res, ["histogram"], 0.0)["histogram"]
+    assert any_dip["per_run_nm"] == [40.0, 60.0] and any_dip["mean"] == 50.0 and any_dip["sem"] == pytest.approx(10.0)
+    rayleigh = script._resolution_rows(res, ["histogram"], 0.265)["histogram"]
+    assert rayleigh["per_run_nm"] == [60.0, 60.0] and rayleigh["fraction_resolved"] == [0.0, 0.0, 1.0]
+
+
+@pytest.mark.slow
+def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
+    work = tmp_path / "work"
+    config = ROOT / "configs" / "simulated.yaml"
+    assert script.main(["--quick", "--work", str(work), "--config", str(config)]) == 0
+    results = json.loads((work / "results.json").read_text())
+    for name in ("test", "shifted"):
+        ev = results["evaluation"][name]
+        assert set(ev["summary"]) == set(script.METHODS)
+        n = ev["margin"]["ms_ssim"]["n"]
+        assert n == len(ev["per_patch"]) >= 1
+        diffs = [p["network"]["ms_ssim"] - p["best blur (oracle)"]["ms_ssim"] for p in ev["per_patch"]]
+        assert ev["margin"]["ms_ssim"]["mean"] == pytest.approx(np.mean(diffs))  # paired, patch by patch
+        assert all(set(p["blur_sigma_px"]) >= {"ms_ssim", "psnr_db", "area_frc_0.2"} for p in ev["per_patch"])
+    tf = results["two_filaments"]
+    assert tf["criterion"] == "sparrow" and set(tf["criteria"]) == {"sparrow", "rayleigh"}
+    rows = tf["criteria"]["sparrow"]["rows"]
+    for m in ("network", "histogram", "anisotropic KDE", "best Gaussian blur", "dense target"):
+        assert rows[m]["runs"] == 2
+    with (work / "evaluation.csv").open() as fh:
+        table = list(csv.DictReader(fh))
+    assert {r["set"] for r in table} == {"test", "shifted"}
+    # packaging (what a full run does at the end) into a temporary package folder
+    script.plot_curves(work)
+    study = script.Study.quick()
+    script._fill_model_data(work / "model", results, study)
+    from frcnet_lite.model import read_model_info
+    from frcnet_lite.training import read_config
+
+    info = read_model_info(work / "model")
+    assert info.data["source"] == "simulated" and info.data["fraction"] == 0.1
+    assert info.data["target"]["kind"] == "anisotropic" and "margin over the oracle" in info.data["validation"]
+    text = script.readme(results, read_config(config), study, info)
+    pkg = script.package(work, tmp_path / "pretrained" / "simulated", config, text)
+    assert (pkg / "model.keras").is_file() and (pkg / "train_config.yaml").read_text() == config.read_text()
+    assert "python scripts/train_simulated.py" in (pkg / "README.md").read_text()
+    assert not (pkg.parent / ".simulated.new").exists()
