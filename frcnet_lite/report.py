@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["METRICS", "Verdict", "value_of", "metric_table", "oracle", "verdicts", "compare", "ranking",
+__all__ = ["METRICS", "metric_name", "Verdict", "value_of", "metric_table", "oracle", "verdicts", "compare", "ranking",
            "epoch_line", "print_epoch"]
 
 #: metric key -> (display name, unit, +1 if higher is better else -1, format)
@@ -46,6 +46,17 @@ def _metric(key: str) -> tuple[str, str, int, str]:
     if key.startswith("area_frc_"):
         return (f"area-FRC ({key[len('area_frc_'):]})", "", +1, ".3f")
     raise ValueError(f"unknown metric {key!r}: known are {sorted(METRICS)} and area_frc_<cutoff>")
+
+
+def metric_name(key: str) -> str:
+    """The display name of a metric key.
+
+    Examples
+    --------
+    >>> metric_name("psnr_db"), metric_name("area_frc_0.3")
+    ('PSNR', 'area-FRC (0.3)')
+    """
+    return _metric(key)[0]
 
 
 def value_of(v: Any) -> tuple[float, float, int]:

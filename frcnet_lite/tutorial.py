@@ -21,11 +21,13 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 from pathlib import Path
 from typing import Any
 
 __all__ = ["QuickScale", "ARTIFACTS", "missing", "simulate_fields", "ensure_quick_run", "on_colab", "run_folder",
-           "PAPER_FIGURES_ENV", "find_paper_figures"]
+           "PAPER_FIGURES_ENV", "find_paper_figures", "field_mosaics", "tiles", "TwoFilaments"]
 
 
 @dataclass(frozen=True)
@@ -271,3 +273,96 @@ def find_paper_figures(path: str | os.PathLike = "", start: str | os.PathLike = 
             if ok(candidate):
                 return candidate
     return None
+
+
+def field_mosaics(pairs: Any) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Reassemble whole fields from a ``PairSet``'s patches: ``{field_id: (input, target, truth)}``.
+
+    :func:`frcnet_lite.pairs.build_pairs` cuts every field's sparse input, target and truth at
+    ``pairs.meta["origins_px"]``; pasting the patches back gives each field's images (the
+    part the patches cover; overlapping patches hold the same pixels). Evaluating on tiles of
+    these whole fields avoids counting the overlap of neighbouring patches twice.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> img = np.arange(36.0).reshape(6, 6)
+    >>> cut = np.stack([img[0:4, 0:4], img[2:6, 2:6]])
+    >>> p = SimpleNamespace(inputs=cut, targets=cut, truths=cut,
+    ...                     meta={"field_ids": ["f", "f"], "origins_px": [(0, 0), (2, 2)]})
+    >>> mosaic = field_mosaics(p)["f"][0]
+    >>> bool((mosaic[:4, :4] == img[:4, :4]).all()), bool((mosaic[2:, 2:] == img[2:, 2:]).all())
+    (True, True)
+    """
+    ids = [str(f) for f in pairs.meta["field_ids"]]
+    origins = np.asarray(pairs.meta["origins_px"], dtype=int).reshape(len(ids), 2)
+    patch = pairs.inputs.shape[1]
+    out = {}
+    for fid in dict.fromkeys(ids):
+        sel = [i for i, f in enumerate(ids) if f == fid]
+        h = int(origins[sel, 0].max()) + patch
+        w = int(origins[sel, 1].max()) + patch
+        images = [np.zeros((h, w), np.float32) for _ in range(3)]
+        for i in sel:
+            r, c = origins[i]
+            for image, stack in zip(images, (pairs.inputs, pairs.targets, pairs.truths)):
+                image[r:r + patch, c:c + patch] = stack[i]
+        out[fid] = (images[0], images[1], images[2])
+    return out
+
+
+def tiles(image: np.ndarray, tile_px: int) -> np.ndarray:
+    """Non-overlapping ``tile_px`` squares of a 2D image, row by row, as an ``(n, tile_px, tile_px)`` array.
+
+    Examples
+    --------
+    >>> tiles(np.zeros((300, 260)), 128).shape
+    (4, 128, 128)
+    """
+    image = np.asarray(image)
+    if image.ndim != 2 or min(image.shape) < tile_px or tile_px < 1:
+        raise ValueError(f"tiles needs a 2D image of at least {tile_px} px per side, got shape {image.shape}")
+    rows, cols = image.shape[0] // tile_px, image.shape[1] // tile_px
+    return np.stack([image[r * tile_px:(r + 1) * tile_px, c * tile_px:(c + 1) * tile_px]
+                     for r in range(rows) for c in range(cols)])
+
+
+@dataclass(frozen=True)
+class TwoFilaments:
+    """The sparse input of notebook 5's two-filament test, as the callables the experiment takes.
+
+    ``TwoFilaments(fraction, pixel_size_nm)(distance_nm, rng)`` simulates two parallel filaments
+    ``distance_nm`` apart (:func:`frcnet_lite.simulate.simulate_two_filaments`, ``length_nm``
+    long, ``margin_nm`` from the field's edge), keeps a random time window with ``fraction`` of
+    the localizations and renders it as a histogram; :meth:`centres_px` gives the filaments'
+    positions in the profile's pixels. Both go to
+    :func:`frcnet_lite.resolution.two_filament_experiment`.
+
+    Examples
+    --------
+    >>> two = TwoFilaments(fraction=0.5, pixel_size_nm=10.0, length_nm=500.0)
+    >>> two(100.0, np.random.default_rng(0)).shape[1] == int((2 * 300 + 100) / 10)
+    True
+    >>> two.centres_px(100.0)
+    (29.5, 39.5)
+    """
+
+    fraction: float
+    pixel_size_nm: float
+    length_nm: float = 1500.0
+    margin_nm: float = 300.0
+
+    def __call__(self, distance_nm: float, rng: np.random.Generator) -> np.ndarray:
+        from .rendering import render_histogram  # noqa: PLC0415
+        from .simulate import simulate_two_filaments  # noqa: PLC0415
+        from .subsets import time_window_subset  # noqa: PLC0415
+
+        sim = simulate_two_filaments(distance_nm, length_nm=self.length_nm, seed=int(rng.integers(2**31)),
+                                     margin_nm=self.margin_nm)
+        sub = time_window_subset(sim.localizations, self.fraction, rng)
+        return render_histogram(sub, self.pixel_size_nm, sim.fov_nm)
+
+    def centres_px(self, distance_nm: float) -> tuple[float, float]:
+        """Filament positions across the profile, in pixel-centre units (pixel i covers [i, i + 1) px)."""
+        px = self.pixel_size_nm
+        return (self.margin_nm / px - 0.5, (self.margin_nm + distance_nm) / px - 0.5)
