@@ -271,6 +271,7 @@ def test_every_target_kind_is_its_kde_with_the_documented_defaults():
     np.testing.assert_array_equal(pairs.make_target(img, "histogram"), img)
 
 
+@pytest.mark.slow  # ~5-10 s: numba compiles the parallel (threaded) loops on first use
 def test_threaded_and_serial_loops_agree(monkeypatch):
     # small images run the serial loops; force the threaded ones (row stripes, even/odd passes)
     img = filament_image((53, 40))

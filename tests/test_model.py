@@ -92,6 +92,7 @@ def test_predict_image_rejects_bad_input(bad, match):
         M.predict_image(_zero_output_model(), bad)
 
 
+@pytest.mark.slow  # ~7-14 s: a fresh Python + TensorFlow process
 def test_saved_model_loads_in_a_fresh_process_and_predicts_the_same(tmp_path):
     g = M.build_generator(None, depth=3, base_filters=4, max_filters=8)
     m = M.wrap_for_counts(g, 2.0, 5.0)
