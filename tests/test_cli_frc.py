@@ -41,7 +41,7 @@ def test_cli_reports_missing_file_and_bad_values(tmp_path, monkeypatch, capsys):
     fake = tmp_path / "locs.csv"
     fake.write_text("placeholder")
     assert main(["frc", str(fake), "--pixel-size-nm", "-1"]) == 2
-    assert "pixel_size_nm" in capsys.readouterr().err
+    assert "--pixel-size-nm" in capsys.readouterr().err  # named as on the command line
 
 
 def test_cli_reads_a_real_localization_file(tmp_path, capsys):
