@@ -11,6 +11,11 @@ package). For every page it checks:
 * notebook pages show cell outputs and no error tracebacks;
 * every embedded ipywidget rendered, and moving each slider (a real mouse drag) changes what
   the widget shows;
+* readability: no element is wider than the content column or scrolls sideways; the text holds
+  no absolute path of the build machine; every image in a notebook's outputs carries the
+  readability metadata of ``frcnet_lite.plotting`` (PNG text chunks), each of its image panels
+  has a scale bar (or is marked as showing no sample space), and its smallest text is at least
+  :data:`MIN_FONT_PX` on screen (font size x dpi / 72 x displayed width / natural width);
 
 and keeps a full-page screenshot.
 
@@ -51,6 +56,15 @@ CHROMIUM_FLAGS = (
 VIEWPORT = (1280, 900)
 #: screenshots are cut at this height (CSS pixels) to keep them reasonable
 MAX_SHOT_HEIGHT = 12000
+#: smallest figure text a reader should see, CSS pixels
+MIN_FONT_PX = 9.0
+
+
+def build_paths() -> list[str]:
+    """Absolute paths of the build machine that must not show on a page (the repository, home)."""
+    root = Path(__file__).resolve().parents[1]
+    paths = {str(root), str(Path.home())}
+    return sorted(p for p in paths if len(p) > 1)
 
 
 def find_chromium() -> str:
@@ -352,6 +366,60 @@ SHOWN_JS = r"""
 """
 
 
+#: JS template: readability problems of the page (a JSON list of strings); %s: JSON options
+READABILITY_JS = r"""
+(async (opts) => {
+  const problems = [];
+  const article = document.querySelector('article.bd-article') || document.querySelector('main')
+                  || document.body;
+  const right = article.getBoundingClientRect().right;
+  const describe = e => e.tagName.toLowerCase() + (e.className && typeof e.className === 'string'
+                        ? '.' + e.className.trim().split(/\s+/).slice(0, 2).join('.') : '');
+  article.querySelectorAll('img, table, pre, .cell_output > *, .widget-subarea').forEach(e => {
+    const r = e.getBoundingClientRect();
+    if (r.width > 0 && r.right > right + 2)
+      problems.push(`${describe(e)} is wider than the content column (${Math.round(r.right - right)} px beyond it)`);
+  });
+  article.querySelectorAll('pre, div.output_area, .cell_output table').forEach(e => {
+    if (e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 2)
+      problems.push(`${describe(e)} scrolls sideways (${e.scrollWidth} px of content in ${e.clientWidth} px)`);
+  });
+  const text = article.innerText;
+  for (const p of opts.paths) if (text.includes(p)) problems.push(`the text shows the build path ${p}`);
+  const pngText = async src => {
+    const buf = new Uint8Array(await (await fetch(src)).arrayBuffer());
+    if (buf.length < 8 || buf[1] !== 0x50 || buf[2] !== 0x4e) return null;
+    const view = new DataView(buf.buffer), dec = new TextDecoder('latin1'), out = {};
+    for (let i = 8; i + 8 <= buf.length;) {
+      const len = view.getUint32(i), type = dec.decode(buf.slice(i + 4, i + 8));
+      if (type === 'tEXt') { const d = buf.slice(i + 8, i + 8 + len), z = d.indexOf(0);
+                             out[dec.decode(d.slice(0, z))] = dec.decode(d.slice(z + 1)); }
+      if (type === 'IEND') break;
+      i += 12 + len;
+    }
+    return out;
+  };
+  const imgs = Array.from(article.querySelectorAll('div.cell_output img'));
+  for (const [k, img] of imgs.entries()) {
+    const name = `output image ${k + 1} (${(img.getAttribute('src') || '').slice(0, 40)})`;
+    let meta = null;
+    try { meta = await pngText(img.currentSrc || img.src); } catch (err) { meta = null; }
+    if (!meta || !('frcnet:image-panels' in meta)) {
+      problems.push(`${name} has no readability metadata (draw it with frcnet_lite.plotting.show)`); continue; }
+    const panels = +meta['frcnet:image-panels'], bars = +meta['frcnet:scale-bars'],
+          exempt = +(meta['frcnet:no-scale-panels'] || 0);
+    if (panels > bars + exempt) problems.push(`${name}: ${panels - bars - exempt} of ${panels} image panels without a scale bar`);
+    const shown = img.getBoundingClientRect().width;
+    if ('frcnet:min-font-px' in meta && shown > 0 && img.naturalWidth > 0) {
+      const px = +meta['frcnet:min-font-px'] * shown / img.naturalWidth;
+      if (px < opts.min_font_px) problems.push(`${name}: smallest text ${px.toFixed(1)} px on screen (< ${opts.min_font_px})`);
+    }
+  }
+  return problems;
+})(%s)
+"""
+
+
 @dataclass
 class PageReport:
     """What the browser saw on one page."""
@@ -414,7 +482,7 @@ def check_sliders(tab: Tab) -> tuple[int, list[str]]:
 
 
 def check_page(browser: Browser, base_url: str, page: str, screenshots: Path | None,
-               widget_timeout_s: float = 20.0) -> PageReport:
+               widget_timeout_s: float = 20.0, forbidden_paths: list[str] | None = None) -> PageReport:
     """Open one page (path relative to the book root) and check it."""
     start = time.monotonic()
     report = PageReport(page=page)
@@ -442,6 +510,9 @@ def check_page(browser: Browser, base_url: str, page: str, screenshots: Path | N
         if state["widgets_rendered"] < state["widget_views"]:
             report.problems.append(
                 f"only {state['widgets_rendered']} of {state['widget_views']} widgets rendered")
+        opts = {"paths": build_paths() if forbidden_paths is None else forbidden_paths,
+                "min_font_px": MIN_FONT_PX}
+        report.problems += tab.js(READABILITY_JS % json.dumps(opts)) or []
         if screenshots is not None:
             report.screenshot = screenshots / (page.replace("/", "__").removesuffix(".html") + ".png")
             tab.js("window.scrollTo(0, 0)")
@@ -465,14 +536,15 @@ def book_pages(folder: Path) -> list[str]:
 
 
 def check_book(folder: Path, screenshots: Path | None = None, pages: list[str] | None = None,
-               chromium: str | None = None, progress: bool = False) -> list[PageReport]:
+               chromium: str | None = None, progress: bool = False,
+               forbidden_paths: list[str] | None = None) -> list[PageReport]:
     """Check every page (or ``pages``) of the built book in ``folder``; one report per page."""
     folder = Path(folder)
     pages = book_pages(folder) if pages is None else pages
     reports = []
     with serve(folder) as base_url, Browser(chromium) as browser:
         for page in pages:
-            report = check_page(browser, base_url, page, screenshots)
+            report = check_page(browser, base_url, page, screenshots, forbidden_paths=forbidden_paths)
             reports.append(report)
             if progress:
                 print(f"{'ok  ' if not report.problems else 'FAIL'} {page} ({report.seconds:.1f} s)", file=sys.stderr)

@@ -1,9 +1,12 @@
 """Copy the executed notebooks into the book, add an "Open in Colab" badge to each, and draw the
 landing page's three pictures.
 
-The badge points at the generated ``.ipynb`` in the repository named by ``repository.url`` /
-``repository.branch`` / ``repository.path_to_book`` in ``book/_config.yml`` (the one setting).
-The Colab install cell's repository URL is rewritten to the same setting.
+The badge points at the executed ``.ipynb`` that the publishing workflow
+(``.github/workflows/book.yml``) puts on the ``gh-pages`` branch next to the HTML
+(``notebooks/<name>.ipynb``), in the repository named by ``repository.url`` in
+``book/_config.yml`` (the one setting); the Colab install cell's repository URL is rewritten to
+the same setting. papermill's injected-parameters cell is hidden from the pages and nbval's
+``# NBVAL_...`` markers are taken out of the code.
 
 The landing page (``book/index.md``) shows one validation patch three ways: the sparse input,
 the U-Net's reconstruction, and the dense target. They come from the run folder the notebooks
@@ -110,9 +113,35 @@ def drop_dangling_widget_views(nb: dict) -> int:
     return removed
 
 
-def prepare(nb_path: Path, out_path: Path, repo_url: str, branch: str, path_to_book: str) -> None:
+#: branch the publishing workflow pushes the HTML and the executed notebooks to
+PAGES_BRANCH = "gh-pages"
+
+
+def clean_for_pages(cell: dict) -> dict:
+    r"""Hide papermill's injected-parameters cell (tag ``remove-cell``) and drop ``# NBVAL_`` lines.
+
+    Examples
+    --------
+    >>> c = {"cell_type": "code", "metadata": {"tags": ["injected-parameters"]},
+    ...      "source": "# NBVAL_IGNORE_OUTPUT\nquick = True\n"}
+    >>> out = clean_for_pages(c)
+    >>> out["metadata"]["tags"], out["source"]
+    (['injected-parameters', 'remove-cell'], 'quick = True\n')
+    """
+    if cell.get("cell_type") != "code":
+        return cell
+    tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+    if "injected-parameters" in tags and "remove-cell" not in tags:
+        tags.append("remove-cell")
+    src = "".join(cell.get("source", ""))
+    cell["source"] = "".join(line for line in src.splitlines(keepends=True)
+                             if not line.lstrip().startswith("# NBVAL_"))
+    return cell
+
+
+def prepare(nb_path: Path, out_path: Path, repo_url: str, branch: str = PAGES_BRANCH) -> None:
     nb = json.loads(nb_path.read_text(encoding="utf-8"))
-    url = colab_url(repo_url, branch, f"{path_to_book}/{out_path.parent.name}/{out_path.name}")
+    url = colab_url(repo_url, branch, f"{out_path.parent.name}/{out_path.name}")
     badge = {
         "cell_type": "markdown",
         "id": "colab-badge",
@@ -123,6 +152,7 @@ def prepare(nb_path: Path, out_path: Path, repo_url: str, branch: str, path_to_b
     # after the title cell (the first markdown cell)
     first_md = next((i for i, c in enumerate(cells) if c["cell_type"] == "markdown"), -1)
     cells.insert(first_md + 1, badge)
+    cells = [clean_for_pages(c) for c in cells]
     for c in cells:
         if c["cell_type"] == "code":
             src = "".join(c["source"])
@@ -253,8 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     for nb in notebooks:
-        prepare(nb, args.out / nb.name, repo.get("url", DEFAULT_REPO), repo.get("branch", "main"),
-                repo.get("path_to_book", "book"))
+        prepare(nb, args.out / nb.name, repo.get("url", DEFAULT_REPO))
     # anything the notebooks wrote next to themselves for the book (figures saved as files)
     for extra in args.executed.glob("*.png"):
         shutil.copy2(extra, args.out / extra.name)

@@ -233,6 +233,39 @@ def test_checker_reports_requests_to_the_internet_and_pages_without_outputs(fixt
     assert any(p.startswith("widget_demo.html: notebook page without outputs") for p in problems), problems
 
 
+@pytest.mark.browser
+def test_checker_reports_unreadable_pages(fixture_book, tmp_path):
+    """Wide elements, build paths, figures without metadata, scale bars or with tiny text."""
+    import io
+
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    html = _broken_copy(fixture_book, tmp_path, "unreadable")
+    info = PngInfo()
+    for key, value in {"frcnet:image-panels": "2", "frcnet:scale-bars": "1", "frcnet:min-font-px": "11.1"}.items():
+        info.add_text(key, value)
+    buf = io.BytesIO()
+    Image.new("RGB", (1000, 100)).save(buf, format="png", pnginfo=info)  # shown at <= column width
+    (html / "_images" / "tiny_text.png").write_bytes(buf.getvalue())
+    Image.new("RGB", (50, 50)).save(html / "_images" / "no_meta.png")
+    demo = html / "widget_demo.html"
+    extra = ('<div class="cell_output"><img src="_images/tiny_text.png" style="width: 300px">'
+             '<img src="_images/no_meta.png"></div>'
+             '<pre style="width: 4000px">a very wide line</pre>'
+             '<p>written in /home/builder/frcnet-lite/run</p>')
+    text = demo.read_text()
+    demo.write_text(text.replace('<div class="cell_output', extra + '<div class="cell_output', 1))
+    problems = problems_of(check_book.check_book(html, forbidden_paths=["/home/builder"]))
+    page = "widget_demo.html: "
+    assert any(p.startswith(page + "pre") and "wider than the content column" in p for p in problems), problems
+    assert page + "the text shows the build path /home/builder" in problems, problems
+    assert any("1 of 2 image panels without a scale bar" in p for p in problems), problems
+    # 11.1 px at 1000 px natural width shown 300 px wide: 3.3 px
+    assert any("smallest text 3.3 px on screen" in p for p in problems), problems
+    assert any("no_meta.png" in p and "no readability metadata" in p for p in problems), problems
+
+
 # ---------------------------------------------------------------------- the real book ---
 @pytest.mark.browser
 def test_every_page_of_the_book_works_in_a_browser():
