@@ -46,7 +46,6 @@ the frequency range), and the FRC loss is ``1 - area``. :func:`cutoff_ring` comp
 from __future__ import annotations
 
 import functools
-import importlib
 import math
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -441,23 +440,3 @@ def threshold_crossing(curve: FRCCurve, threshold: float | str = FRC_THRESHOLD_1
     t = diff[r - 1] / (diff[r - 1] - diff[r])
     f0, f1 = curve.frequency_per_nm[r - 1], curve.frequency_per_nm[r]
     return float(f0 + t * (f1 - f0))
-
-
-# --------------------------------------------------------------- names that moved --
-#: Public names that lived here before the split and where they live now. They stay reachable as
-#: ``frc.<name>`` (looked up on first use, so importing this module never imports the modules
-#: above it) until the notebooks and scripts call them from their new homes; they are not part of
-#: this module's API (not in ``__all__``).
-_MOVED = {
-    "FRCResolution": "resolution",
-    "frc_resolution": "resolution",
-    "plot_frc": "resolution",
-    "frc_vs_fraction": "frc_study",
-    "save_table_csv": "frc_study",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

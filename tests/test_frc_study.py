@@ -67,12 +67,3 @@ def test_fraction_summary_is_the_per_fraction_nan_mean_and_std():
     np.testing.assert_allclose(std, np.nanstd(grid, axis=1))
     with pytest.raises(ValueError, match="columns"):
         frc_study.fraction_summary({"fraction": fractions}, "resolution_nm")
-
-
-def test_moved_names_stay_reachable_from_the_frc_module():
-    from frcnet_lite import frc, resolution
-
-    assert frc.frc_resolution is resolution.frc_resolution and frc.plot_frc is resolution.plot_frc
-    assert frc.frc_vs_fraction is frc_study.frc_vs_fraction and frc.save_table_csv is frc_study.save_table_csv
-    with pytest.raises(AttributeError, match="no attribute"):
-        frc.not_a_name  # noqa: B018
