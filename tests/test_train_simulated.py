@@ -95,6 +95,8 @@ def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
     rows = tf["criteria"]["sparrow"]["rows"]
     for m in ("network", "histogram", "anisotropic KDE", "best Gaussian blur", "dense target"):
         assert rows[m]["runs"] == 2
+    checks = results["bars"]
+    assert len(checks) == 3 * 3 + 2 and all(isinstance(c["met"], bool) for c in checks)
     with (work / "evaluation.csv").open() as fh:
         table = list(csv.DictReader(fh))
     assert {r["set"] for r in table} == {"test", "shifted"}
