@@ -154,11 +154,15 @@ def split_pairs(split: str, study: Study, cache_dir: Path, progress: bool | None
 
     n = {"train": study.train_fields, "val": study.val_fields, "test": study.test_fields,
          "shifted": study.shifted_fields}[split]
-    key = {**study.data_key(), "split": split, "n_fields": n, "first_seed": SEEDS[split]}
+    from frcnet_lite.simulate import VARY_RANGES
+
+    ranges = {"ranges": SHIFTED_RANGES, "base": SHIFTED_BASE} if split == "shifted" else {"ranges": VARY_RANGES}
+    key = {**study.data_key(), "split": split, "n_fields": n, "first_seed": SEEDS[split], **ranges}
     path = cache_dir / f"{split}.npz"
     if path.is_file():
         pairs = load_pairs(path)
-        if pairs.meta.get("study") != json.loads(json.dumps(key)):
+        key = json.loads(json.dumps(key))
+        if pairs.meta.get("study") != key:
             raise ValueError(f"{path} was made with other settings ({pairs.meta.get('study')}, now {key}): "
                              "use another --work folder or delete it")
         return pairs

@@ -115,3 +115,22 @@ def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
     assert (pkg / "model.keras").is_file() and (pkg / "train_config.yaml").read_text() == config.read_text()
     assert "python scripts/train_simulated.py" in (pkg / "README.md").read_text()
     assert not (pkg.parent / ".simulated.new").exists()
+
+
+def test_bars_compare_margins_with_their_sem_and_the_paper(script):
+    summary = {m: {k: {"mean": 1.0, "sem": 0.1, "n": 50} for k in script.KEYS} for m in script.METHODS}
+    summary["network"] = {k: {"mean": 2.0, "sem": 0.1, "n": 50} for k in script.KEYS}
+    margin = {"ms_ssim": {"mean": 0.01, "sem": 0.002, "n": 50}, "psnr_db": {"mean": 0.1, "sem": 0.1, "n": 50},
+              "area_frc_0.2": {"mean": -0.01, "sem": 0.001, "n": 50}}
+    rows = {"network": {"mean": 70.0}, "histogram": {"mean": 65.0}, "anisotropic KDE": {"mean": 80.0},
+            "best Gaussian blur": {"mean": 75.0}}
+    results = {"evaluation": {"test": {"summary": summary, "margin": margin}},
+               "two_filaments": {"criterion": "sparrow", "criteria": {"sparrow": {"rows": rows}}}}
+    met = {c["claim"]: c["met"] for c in script.bars(results)}
+    assert met["test: network - oracle blur on ms_ssim > 2 SEM"]
+    assert not met["test: network - oracle blur on psnr_db > 2 SEM"]  # within 2 SEM: not shown
+    assert not met["test: network - oracle blur on area_frc_0.2 > 2 SEM"]
+    assert met["test: network > histogram on psnr_db"]
+    assert met["two filaments (sparrow): network < 89.15 nm"]
+    assert not met["two filaments (sparrow): network <= best sparse baseline"]  # the histogram's 65 nm
+    assert "| **no** |" in script.bars_table(script.bars(results))
