@@ -577,9 +577,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _summary_csv(results, work / "validation_metrics.csv")
     print(evaluation_table(evaluation["test"]), "", evaluation_table(evaluation["shifted"]), "",
           two_filament_table(two), "", bars_table(results["bars"]), f"\nevaluation: {eval_s / 60:.1f} min", sep="\n")
+    if history:
+        plot_curves(work)
     if args.eval_only or args.quick or args.no_package:
         return 0
-    plot_curves(work)
     _fill_model_data(work / "model", results, study)
     info = read_model_info(work / "model")
     text = readme(results, config, study, info)

@@ -100,8 +100,8 @@ def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
     with (work / "evaluation.csv").open() as fh:
         table = list(csv.DictReader(fh))
     assert {r["set"] for r in table} == {"test", "shifted"}
+    assert (work / "training_curves.png").stat().st_size > 1000
     # packaging (what a full run does at the end) into a temporary package folder
-    script.plot_curves(work)
     study = script.Study.quick()
     script._fill_model_data(work / "model", results, study)
     from frcnet_lite.model import read_model_info
