@@ -16,6 +16,10 @@ does this in one of three documented ways (``normalisation=`` everywhere in this
     to that scaled target, ``a = <p, t> / <p, p>``. This is the fairest choice for baselines
     whose units differ from the target's (counts vs density): each method gets its best global
     gain, and only the *shape* of the intensity distribution is judged.
+``"affine"``
+    As ``"lstsq"`` but with a gain *and* an offset, ``a * p + b``, fitted by least squares: for
+    targets with a background floor (the real COS-7 dense images sit on ~256 of 65535), where
+    a gain alone would be judged on the floor rather than on the structure.
 ``"percentile"``
     Each image independently: divided by its own ``percentile``-th percentile.
 ``"none"``
@@ -59,7 +63,7 @@ __all__ = [
 ]
 
 #: Allowed values of the ``normalisation`` argument.
-NORMALISATIONS = ("lstsq", "percentile", "none")
+NORMALISATIONS = ("lstsq", "affine", "percentile", "none")
 
 #: The five scale weights of Wang et al. (2003), as used by ``tf.image.ssim_multiscale``.
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
@@ -98,9 +102,9 @@ def normalise_pair(
     ----------
     prediction, target : numpy.ndarray
         2D images of the same shape.
-    normalisation : {"lstsq", "percentile", "none"}
+    normalisation : {"lstsq", "affine", "percentile", "none"}
         How to scale them (default ``"lstsq"``: target to its ``percentile``, prediction
-        least-squares fitted onto it).
+        least-squares fitted onto it; ``"affine"``: fitted with a gain and an offset).
     percentile : float
         Percentile (0-100] that maps to 1; 99.9 keeps a few saturated pixels from ruling the scale.
         An all-zero percentile falls back to the maximum, an all-zero image stays zero.
@@ -129,6 +133,11 @@ def normalise_pair(
     t = t / _percentile_scale(t, percentile)
     if normalisation == "percentile":
         return p / _percentile_scale(p, percentile), t
+    if normalisation == "affine":
+        pc = p - p.mean()
+        var = float(np.sum(pc * pc))
+        gain = float(np.sum(pc * (t - t.mean()))) / var if var > 0 else 0.0
+        return gain * pc + t.mean(), t
     pp = float(np.sum(p * p))
     gain = float(np.sum(p * t)) / pp if pp > 0 else 0.0
     return p * gain, t

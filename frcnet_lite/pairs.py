@@ -73,6 +73,9 @@ __all__ = [
     "save_fields",
     "load_fields",
     "load_image_pairs",
+    "write_image_pairs",
+    "field_name",
+    "WINDOW_SEPARATOR",
 ]
 
 Field = Simulation | LocalizationTable
@@ -134,6 +137,41 @@ class PairSet:
     def shape(self) -> tuple[int, int]:
         """``(H, W)`` of one patch."""
         return (int(self.inputs.shape[1]), int(self.inputs.shape[2]))
+
+    def subset(self, index: Sequence[int] | np.ndarray) -> PairSet:
+        """The pairs at ``index`` (per-pair lists in ``meta`` are subset alike)."""
+        idx = np.asarray(index, dtype=int)
+        meta = {k: ([v[i] for i in idx] if isinstance(v, list) and len(v) == len(self) else v)
+                for k, v in self.meta.items()}
+        truths = None if self.truths is None else self.truths[idx]
+        return PairSet(self.inputs[idx], self.targets[idx], truths, self.pixel_size_nm, self.target_kind, meta)
+
+    def split_by_field(self, val_fields: Sequence[str]) -> tuple[PairSet, PairSet]:
+        """Split into (training, validation) by field name (``meta["names"]``).
+
+        Every pair (or patch) of a field named in ``val_fields`` goes to validation, all others to
+        training, so no pixel of a held-out field is trained on.
+
+        Examples
+        --------
+        >>> p = PairSet(np.zeros((3, 4, 4)), np.ones((3, 4, 4)), meta={"names": ["a", "b", "a"]})
+        >>> tr, va = p.split_by_field(["a"])
+        >>> tr.meta["names"], va.meta["names"]
+        (['b'], ['a', 'a'])
+        """
+        names = self.meta.get("names")
+        if names is None:
+            raise ValueError("these pairs have no field names (meta['names']): cannot split by field")
+        val_fields = [str(v) for v in val_fields]
+        unknown = sorted(set(val_fields) - set(names))
+        if unknown:
+            raise ValueError(f"val_fields {unknown} are not among the fields {sorted(set(names))}")
+        is_val = np.array([n in val_fields for n in names])
+        if is_val.all():
+            raise ValueError(f"val_fields {val_fields} hold every field: nothing is left to train on")
+        if not is_val.any():
+            raise ValueError("val_fields is empty: name at least one field to hold out")
+        return self.subset(np.flatnonzero(~is_val)), self.subset(np.flatnonzero(is_val))
 
     def __repr__(self) -> str:
         return (f"PairSet({len(self)} pairs of {self.shape[0]}x{self.shape[1]} px at {self.pixel_size_nm} nm, "
@@ -440,6 +478,91 @@ def load_fields(folder: str | os.PathLike, split: str | None = None) -> dict[str
     return {fid: load_simulation(folder / f"{fid}.npz") for fid in ids}
 
 
+#: Separates a field's name from the number of one of its sparse windows in image-pair file
+#: names (``cell3@2_sub.tif``): pairs of one field share a name before it and are split together.
+WINDOW_SEPARATOR = "@"
+
+
+def field_name(pair_name: str) -> str:
+    """The field a pair belongs to: its name up to :data:`WINDOW_SEPARATOR`.
+
+    Examples
+    --------
+    >>> field_name("cell3@2"), field_name("spot01")
+    ('cell3', 'spot01')
+    """
+    return pair_name.split(WINDOW_SEPARATOR, 1)[0]
+
+
+def _fractions(fraction: float | tuple[float, float], n: int, rng: np.random.Generator) -> list[float]:
+    lo, hi = (fraction, fraction) if np.isscalar(fraction) else tuple(fraction)
+    lo, hi = float(lo), float(hi)
+    if not (0 < lo <= hi <= 1):
+        raise ValueError(f"fraction must be in (0, 1] (or a range lo <= hi within it), got {fraction!r}")
+    return [lo if lo == hi else float(rng.uniform(lo, hi)) for _ in range(n)]
+
+
+def write_image_pairs(
+    fields: Mapping[str, LocalizationTable],
+    out_dir: str | os.PathLike,
+    fraction: float | tuple[float, float] = (0.05, 0.3),
+    windows: int = 1,
+    target_kind: str = "anisotropic",
+    pixel_size_nm: float = 10.0,
+    seed: int = 0,
+    target_params: Mapping[str, Any] | None = None,
+) -> list[Path]:
+    """Render image pairs from a user's own localizations, ready for ``image_pairs_dir`` training.
+
+    For each field: the dense target (``target_kind``, see :func:`make_target`) of all its
+    localizations, and ``windows`` sparse inputs, each the histogram of a random time window
+    holding a fraction of the localizations (drawn uniformly from the ``fraction`` range, as
+    the method trains on 5-30 %). Written as calibrated float32 TIFFs
+    ``<field>_sub.tif`` / ``<field>_full.tif`` (one window) or ``<field>@<k>_sub.tif`` /
+    ``<field>@<k>_full.tif``; :func:`load_image_pairs` keeps the windows of one field together
+    when splitting by field.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from frcnet_lite.simulate import simulate_microtubules
+    >>> sim = simulate_microtubules(field_size_nm=1000, n_frames=500, seed=0)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     files = write_image_pairs({"cell": sim.localizations}, d, fraction=0.1, windows=2,
+    ...                               target_kind="gaussian")
+    ...     [f.name for f in files], len(load_image_pairs(d))
+    (['cell@1_sub.tif', 'cell@1_full.tif', 'cell@2_sub.tif', 'cell@2_full.tif'], 2)
+    """
+    from .io import write_tiff  # noqa: PLC0415
+
+    if int(windows) != windows or windows < 1:
+        raise ValueError(f"windows must be an integer >= 1, got {windows!r}")
+    if not (math.isfinite(pixel_size_nm) and pixel_size_nm > 0):
+        raise ValueError(f"pixel_size_nm must be a positive number, got {pixel_size_nm!r}")
+    bad = [name for name in fields if not name or WINDOW_SEPARATOR in name or "/" in name]
+    if bad:
+        raise ValueError(f"field names must be non-empty and hold no {WINDOW_SEPARATOR!r} or '/': got {bad}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for (name, locs), ss in zip(fields.items(), np.random.SeedSequence(seed).spawn(len(fields))):
+        rng = np.random.default_rng(ss)
+        fov = data_fov_nm(locs, pixel_size_nm)
+        target = make_target(render_histogram(locs, pixel_size_nm, fov), target_kind, pixel_size_nm,
+                             **dict(target_params or {}))
+        for k, frac in enumerate(_fractions(fraction, int(windows), rng), start=1):
+            stem = name if windows == 1 else f"{name}{WINDOW_SEPARATOR}{k}"
+            sparse = render_histogram(time_window_subset(locs, frac, rng), pixel_size_nm, fov)
+            written.append(write_tiff(out / f"{stem}_sub.tif", sparse, pixel_size_nm))
+            written.append(write_tiff(out / f"{stem}_full.tif", target, pixel_size_nm))
+    return written
+
+
 def load_image_pairs(
     folder: str | os.PathLike,
     pixel_size_nm: float | None = None,
@@ -461,7 +584,8 @@ def load_image_pairs(
     Returns
     -------
     PairSet
-        ``target_kind="images"``, ``truths=None``; ``meta["names"]`` per pair/patch.
+        ``target_kind="images"``, ``truths=None``; ``meta["names"]`` is the field of each
+        pair/patch (:func:`field_name`), ``meta["pairs"]`` the pair's own name.
     """
     from .io import read_image, read_tiff_pixel_size_nm
 
@@ -487,6 +611,7 @@ def load_image_pairs(
         sub_imgs.append(a)
         full_imgs.append(b)
         names.append(base)
+    pair_names, names = names, [field_name(n) for n in names]
     px = float(pixel_size_nm if pixel_size_nm is not None else (px_found or 10.0))
     if patch_px is None:
         h = min(a.shape[0] for a in sub_imgs)
@@ -498,15 +623,17 @@ def load_image_pairs(
 
         inputs = np.stack([centre(a) for a in sub_imgs])
         targets = np.stack([centre(b) for b in full_imgs])
-        meta: dict[str, Any] = {"names": names, "source": str(folder), "cropped_to": [h, w]}
+        meta: dict[str, Any] = {"names": names, "pairs": pair_names, "source": str(folder), "cropped_to": [h, w]}
     else:
         ins, tgs, nm, org = [], [], [], []
-        for a, b, n in zip(sub_imgs, full_imgs, names):
+        pn: list[str] = []
+        for a, b, n, pair in zip(sub_imgs, full_imgs, names, pair_names):
             o = patch_origins(a.shape, patch_px)
             ins.append(_cut(a, o, patch_px))
             tgs.append(_cut(b, o, patch_px))
             nm += [n] * len(o)
+            pn += [pair] * len(o)
             org += [[int(r), int(c)] for r, c in o]
         inputs, targets = np.concatenate(ins), np.concatenate(tgs)
-        meta = {"names": nm, "origins_px": org, "patch_px": int(patch_px), "source": str(folder)}
+        meta = {"names": nm, "pairs": pn, "origins_px": org, "patch_px": int(patch_px), "source": str(folder)}
     return PairSet(inputs, targets, None, px, "images", meta)

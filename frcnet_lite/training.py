@@ -27,9 +27,17 @@ from typing import Any
 import numpy as np
 
 from ._tf import tf
+from . import metrics
+from .losses import LOSSES, METHOD_WEIGHTS, loss_indices
+from .targets import TARGETS, TargetSpec
 from .pipeline import Normalisation, fit_normalisation, make_dataset, make_validation_arrays
 
 __all__ = ["TrainConfig", "TrainResult", "train", "make_train_step", "learning_rate_at", "load_history", "read_config", "pick_strategy"]
+
+
+_INT_FIELDS = ("patch_size", "depth", "base_filters", "max_filters", "dropout_blocks", "batch_size",
+               "steps_per_epoch", "epochs", "decay_epochs", "seed", "val_size")
+_FLOAT_FIELDS = ("learning_rate", "beta_1", "frc_cutoff", "pixel_size_nm")
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,7 @@ class TrainConfig:
     learning_rate: float = 2e-4
     beta_1: float = 0.5
     decay_epochs: int = 0
-    loss_weights: dict = field(default_factory=lambda: {"ms_ssim": 1.0, "frc": 1.0, "l1": 0.1})
+    loss_weights: dict = field(default_factory=lambda: dict(METHOD_WEIGHTS))
     frc_cutoff: float = 0.2
     rotate: bool = True
     flip: bool = True
@@ -120,17 +128,38 @@ class TrainConfig:
     pixel_size_nm: float = 0.0
 
     def __post_init__(self) -> None:
-        from .losses import LOSSES  # noqa: PLC0415
+        for name in _INT_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ValueError(f"{name} must be an integer, got {value!r}")
+        for name in _FLOAT_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
+        for name in ("rotate", "flip"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        if not isinstance(self.loss_weights, Mapping) or not self.loss_weights:
+            raise ValueError(f"loss_weights must be a mapping of loss names to weights, got {self.loss_weights!r}")
+        for key, weight in self.loss_weights.items():
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
+                raise ValueError(f"loss weight {key!r} must be a number >= 0, got {weight!r}")
+        if not 0 < self.frc_cutoff <= 1:
+            raise ValueError(f"frc_cutoff must be in (0, 1], got {self.frc_cutoff!r}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}")
+        if not 0 <= self.beta_1 < 1:
+            raise ValueError(f"beta_1 must be in [0, 1), got {self.beta_1!r}")
         from .model import check_input_size  # noqa: PLC0415
 
         check_input_size(self.patch_size, self.depth)
         if self.val_size:
             check_input_size(self.val_size, self.depth)
-        if not 0 <= int(self.decay_epochs) <= int(self.epochs):
-            raise ValueError(f"decay_epochs must be in [0, epochs={self.epochs}], got {self.decay_epochs!r}")
         for name in ("batch_size", "steps_per_epoch", "epochs", "base_filters"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+        if not 0 <= int(self.decay_epochs) <= int(self.epochs):
+            raise ValueError(f"decay_epochs must be in [0, epochs={self.epochs}], got {self.decay_epochs!r}")
         unknown = sorted(set(self.loss_weights) - set(LOSSES))
         if unknown:
             raise ValueError(f"unknown loss name(s) {unknown} in loss_weights: expected some of {sorted(LOSSES)}")
@@ -152,8 +181,9 @@ class TrainConfig:
             if not self.val_fields:
                 raise ValueError("with image_pairs_dir, name the held-out field(s) in val_fields "
                                  "(e.g. val_fields: [spot12])")
-        elif self.target_kind not in ("gaussian", "anisotropic"):
-            raise ValueError(f"target_kind must be 'gaussian' or 'anisotropic' (or 'images' with image_pairs_dir), "
+        elif self.target_kind not in TARGETS or self.target_kind == "images":
+            kinds = sorted(set(TARGETS) - {"images"})
+            raise ValueError(f"target_kind must be one of {kinds} (or 'images' with image_pairs_dir), "
                              f"got {self.target_kind!r}")
         if not (self.pixel_size_nm == 0 or (math.isfinite(self.pixel_size_nm) and self.pixel_size_nm > 0)):
             raise ValueError(f"pixel_size_nm must be > 0 (or 0: from the files), got {self.pixel_size_nm!r}")
@@ -195,9 +225,17 @@ def read_config(path: str | os.PathLike) -> TrainConfig:
     if path.suffix in (".yml", ".yaml"):
         import yaml  # noqa: PLC0415
 
-        data = yaml.safe_load(text) or {}
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            where = getattr(exc, "problem_mark", None)
+            at = f" at line {where.line + 1}" if where is not None else ""
+            raise ValueError(f"{str(path)!r} is not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
     else:
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{str(path)!r} is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ValueError(f"{str(path)!r} must hold a mapping of TrainConfig fields, got {type(data).__name__}")
     preset = data.pop("preset", "method")
@@ -207,7 +245,10 @@ def read_config(path: str | os.PathLike) -> TrainConfig:
     unknown = sorted(set(data) - known)
     if unknown:
         raise ValueError(f"unknown key(s) {unknown} in {str(path)!r}: expected some of {sorted(known)}")
-    return TrainConfig.lite(**data) if preset == "lite" else TrainConfig(**data)
+    try:
+        return TrainConfig.lite(**data) if preset == "lite" else TrainConfig(**data)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{str(path)!r}: {exc}") from None
 
 
 @dataclass
@@ -340,11 +381,6 @@ def _restore_checkpoint(folder: Path, model, optimizer) -> dict | None:
     return state
 
 
-def _psnr_db(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    mse = float(np.mean((y_true - y_pred) ** 2))
-    return float("inf") if mse == 0 else 10 * math.log10(1.0 / mse)
-
-
 def learning_rate_at(config: TrainConfig, epoch: int) -> float:
     """Learning rate of (0-based) ``epoch``: constant, then linear decay over the last ``decay_epochs``.
 
@@ -440,7 +476,7 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
 
     ckpt_dir = out / "checkpoint"
     saved_cfg = out / "config.json"
-    if resume and saved_cfg.is_file() and (ckpt_dir / "state.json").is_file():
+    if resume and saved_cfg.is_file() and any((ckpt_dir / f).is_file() for f in ("state.npz", "state.json")):
         old = json.loads(saved_cfg.read_text())
         new = json.loads(json.dumps(config.to_dict()))
         old.pop("epochs", None), new.pop("epochs", None)  # a run may be extended
@@ -471,7 +507,7 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
     replicas = strategy.num_replicas_in_sync
     train_step = make_train_step(gen, optimizer, loss_fn, strategy, mixed)
 
-    eval_fn = combined_loss({k: 1.0 for k in ("ms_ssim", "frc", "l1", "mse")}, frc_cutoff=config.frc_cutoff)
+    eval_fn = combined_loss(dict.fromkeys(LOSSES, 1.0), frc_cutoff=config.frc_cutoff)
 
     @t.function(jit_compile=False, autograph=False)
     def eval_step(x, y):
@@ -483,6 +519,8 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
     state = _restore_checkpoint(ckpt_dir, gen, optimizer) if resume else None
     if state is not None:
         start_epoch, history = int(state["epoch"]), list(state["history"])
+        if progress is not False:
+            print(f"resumed from epoch {start_epoch} of {config.epochs} (checkpoint in {ckpt_dir})", flush=True)
 
     ran = 0
     for epoch in range(start_epoch, config.epochs):
@@ -545,9 +583,16 @@ def describe_training_data(train_pairs, val_pairs, config: TrainConfig) -> dict:
         "n_val": int(len(val_pairs.inputs)),
         "input_counts_per_um2": density,
     }
-    for key in ("names", "fraction", "target", "simulation"):
+    kind = getattr(train_pairs, "target_kind", config.target_kind)
+    params = meta.get("target_params", {}) if kind in TARGETS else {}
+    out["target"] = TargetSpec(kind, params).to_dict() if kind in TARGETS else {"kind": kind, "params": params}
+    if "names" in meta:
+        out["train_fields"] = sorted(set(meta["names"]))
+    elif "field_ids" in meta:
+        out["train_fields"] = sorted(set(meta["field_ids"]))
+    for key in ("fraction", "subset", "simulation"):
         if key in meta:
-            out["train_fields" if key == "names" else key] = sorted(set(meta[key])) if key == "names" else meta[key]
+            out[key] = meta[key]
     vmeta = dict(getattr(val_pairs, "meta", {}) or {})
     if "names" in vmeta:
         out["val_fields"] = sorted(set(vmeta["names"]))
@@ -563,11 +608,11 @@ def _validate(eval_step, xv: np.ndarray, yv: np.ndarray, weights: Mapping[str, f
         for name, v in parts.items():
             sums[name] = sums.get(name, 0.0) + float(v) * k
         pred = np.asarray(pred)
-        psnr += sum(_psnr_db(yv[i + j], pred[j]) for j in range(k))
+        psnr += sum(metrics.psnr(pred[j, ..., 0], yv[i + j, ..., 0]) for j in range(k))
         n += k
     parts = {name: v / n for name, v in sums.items()}
     row = {"val_loss": sum(w * parts[name] for name, w in weights.items())}
     row.update({f"val_{name}": v for name, v in parts.items()})
-    row["val_ms_ssim_index"] = 1.0 - parts["ms_ssim"]
+    row.update({f"val_{k}": v for k, v in loss_indices(parts).items()})
     row["val_psnr_db"] = psnr / n
     return row
