@@ -213,7 +213,8 @@ def show_image(ax: Axes, image: np.ndarray, pixel_size_nm: float | None, title: 
     --------
     >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots()
-    >>> im = show_image(ax, np.arange(16.0).reshape(4, 4), pixel_size_nm=100.0, vmax=None, percentile=100)
+    >>> img = np.arange(16.0).reshape(4, 4)
+    >>> im = show_image(ax, img, pixel_size_nm=100.0, vmax=None, percentile=100)
     >>> im.get_clim()
     (0.0, 15.0)
     >>> plt.close(fig)
