@@ -55,6 +55,8 @@ __all__ = [
 DECODERS = ("resize", "transpose")
 
 #: Folder of the shipped models inside the package: one sub-folder per model, named for it.
+#:
+#: :meta hide-value:
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
 
 #: The shipped model :func:`load_model` gives when asked for none and no pixel size is known.
