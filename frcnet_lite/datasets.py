@@ -15,12 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["COS7_ENV", "DEMO_DIR", "cos7_pairs_dir", "demo_pair", "real_fields"]
+__all__ = ["COS7_ENV", "DEMO_DIR", "cos7_pairs_dir", "demo_pair", "central_crop", "real_fields"]
 
 #: Environment variable naming the folder of the COS-7 pairs.
 COS7_ENV = "FRCNET_COS7_DIR"
 
 #: The shipped demo crop (a 512 px crop of the held-out field spot10), with its source and licence.
+#:
+#: :meta hide-value:
 DEMO_DIR = Path(__file__).parent / "data" / "cos7_demo"
 
 _SHARED = Path("shared") / "data" / "frcnet-cos7-microtubules"
@@ -66,7 +68,22 @@ def demo_pair() -> tuple[np.ndarray, np.ndarray]:
     return read_image(DEMO_DIR / "spot10_crop_sub.png"), read_image(DEMO_DIR / "spot10_crop_full.png")
 
 
-def real_fields(model: str = "cos7", folder: str | os.PathLike | None = None,
+def central_crop(image: np.ndarray, max_px: int | None) -> np.ndarray:
+    """The central ``max_px`` x ``max_px`` part of an image (the whole image if smaller or None).
+
+    Examples
+    --------
+    >>> central_crop(np.arange(36).reshape(6, 6), 2)
+    array([[14, 15],
+           [20, 21]])
+    """
+    if max_px is None:
+        return image
+    r, c = (max((n - int(max_px)) // 2, 0) for n in image.shape[:2])
+    return image[r:r + int(max_px), c:c + int(max_px)]
+
+
+def real_fields(model: str = "cos7", folder: str | os.PathLike | None = None, max_px: int | None = None,
                 verbose: bool = True) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The real fields a model never saw: its held-out fields when the pairs are here, else the demo crop.
 
@@ -76,6 +93,8 @@ def real_fields(model: str = "cos7", folder: str | os.PathLike | None = None,
         A model trained on image pairs (its ``train_config`` names ``val_fields``).
     folder : path, optional
         Folder of the pairs (default: :func:`cos7_pairs_dir`'s search).
+    max_px : int, optional
+        Keep only the central ``max_px`` x ``max_px`` of each field (:func:`central_crop`).
     verbose : bool
         Print which data is used.
 
@@ -94,8 +113,10 @@ def real_fields(model: str = "cos7", folder: str | os.PathLike | None = None,
         if verbose:
             print(f"real data: the held-out fields {', '.join(val)} of the COS-7 pairs in {pairs.name}/")
         cfg = TrainConfig.lite(image_pairs_dir=str(pairs), target_kind="images", val_fields=val)
-        return held_out_fields(cfg)
-    if verbose:
-        print("real data: the COS-7 pairs are not on this machine; using the shipped 512 px demo crop of the "
-              "held-out field spot10 (frcnet_lite/data/cos7_demo)")
-    return {"spot10 (demo crop)": demo_pair()}
+        fields = held_out_fields(cfg)
+    else:
+        if verbose:
+            print("real data: the COS-7 pairs are not on this machine; using the shipped 512 px demo crop of "
+                  "the held-out field spot10 (frcnet_lite/data/cos7_demo)")
+        fields = {"spot10 (demo crop)": demo_pair()}
+    return {name: (central_crop(a, max_px), central_crop(b, max_px)) for name, (a, b) in fields.items()}

@@ -8,9 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorflow")
-
-from frcnet_lite import model as M  # noqa: E402
+from frcnet_lite import model as M
 
 
 @pytest.mark.parametrize("depth, size", [(2, 8), (3, 64), (4, 48), (5, 96), (6, 128)])
@@ -33,31 +31,34 @@ def test_sizes_the_depth_does_not_allow_are_explained(size, depth):
         M.build_generator(size, depth=depth, base_filters=4, max_filters=8)
 
 
-def _reference_param_count(depth, base, top, dropout_blocks=3):
-    """Independent count from the architecture's definition (4x4 kernels, 1 channel in/out)."""
+def _reference_param_count(depth, base, top, decoder="resize"):
+    """Independent count from the architecture's definition (1 channel in/out): 4x4 encoder kernels;
+    decoder kernels 4x4 (transposed convolution) or 3x3 (upsampling + convolution)."""
+    k = 16 if decoder == "transpose" else 9
     f = [min(base * 2**i, top) for i in range(depth)]
     n, c_in = 0, 1
     for i, c in enumerate(f):  # encoder: conv (bias only on the first), BN (4 per channel) after the first
         n += 16 * c_in * c + (c if i == 0 else 4 * c)
         c_in = c
-    for i in range(depth - 2, -1, -1):  # decoder: transposed conv without bias, BN, concat with skip i
-        n += 16 * c_in * f[i] + 4 * f[i]
+    for i in range(depth - 2, -1, -1):  # decoder: conv without bias, BN, concat with skip i
+        n += k * c_in * f[i] + 4 * f[i]
         c_in = 2 * f[i]
-    return n + 16 * c_in * 1 + 1  # output transposed conv with bias
+    return n + k * c_in * 1 + 1  # output conv with bias
 
 
+@pytest.mark.parametrize("decoder", M.DECODERS)
 @pytest.mark.parametrize("depth, base, top", [(3, 4, 8), (6, 16, 128)])
-def test_parameter_count_matches_the_architecture(depth, base, top):
-    g = M.build_generator(None, depth=depth, base_filters=base, max_filters=top)
-    assert g.count_params() == _reference_param_count(depth, base, top)
+def test_parameter_count_matches_the_architecture(depth, base, top, decoder):
+    g = M.build_generator(None, depth=depth, base_filters=base, max_filters=top, decoder=decoder)
+    assert g.count_params() == _reference_param_count(depth, base, top, decoder)
 
 
 def test_method_network_is_the_pix2pix_unet():
-    g = M.build_generator(512, depth=8, base_filters=64, max_filters=512)
+    g = M.build_generator(512, depth=8, base_filters=64, max_filters=512, decoder="transpose")
     convs = [layer for layer in g.layers if layer.name.startswith("down") and layer.name.endswith("_conv")]
     assert [c.filters for c in convs] == [64, 128, 256, 512, 512, 512, 512, 512]
     assert sum("dropout" in layer.name for layer in g.layers) == 3
-    assert g.count_params() == _reference_param_count(8, 64, 512)
+    assert g.count_params() == _reference_param_count(8, 64, 512, "transpose")
 
 
 def _zero_output_model(input_scale=3.0, target_scale=8.0):
@@ -128,7 +129,7 @@ def test_load_model_explains_missing_files(tmp_path):
 
 
 def test_shipped_model_loads_and_reconstructs_a_filament():
-    if not (M.PRETRAINED_DIR / "model.keras").is_file():
+    if not (M.PRETRAINED_DIR / M.DEFAULT_MODEL / "model.keras").is_file():
         pytest.skip("no shipped model in this checkout yet")
     m = M.load_model()
     info = m.frcnet_info

@@ -59,7 +59,7 @@ def test_notebook_shape(path: Path):
     params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1, f"{path.name}: expected exactly one cell tagged 'parameters', found {len(params)}"
     for name in ("quick", "seed", "run_dir"):
-        assert re.search(rf"^{name}\s*=", params[0].source, re.M), f"{path.name}: parameters cell lacks {name!r}"
+        assert re.search(rf"^{name}\s*(:[^=\n]*)?=", params[0].source, re.M), f"{path.name}: parameters cell lacks {name!r}"
     assert "google.colab" in code[0].source, f"{path.name}: the first code cell must be the Colab install cell"
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
     assert "Summary" in nb.cells[-1].source or "Summary" in "".join(c.source for c in nb.cells[-3:])
