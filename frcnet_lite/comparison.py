@@ -226,8 +226,12 @@ def held_out_fields(config) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def evaluate_model_on_fields(model, fields: Mapping[str, tuple[np.ndarray, np.ndarray]], crop_px: int = 512,
-                             progress: bool | None = False) -> dict:
+                             progress: bool | None = False, tta: bool = True) -> dict:
     """Reconstruct each ``(sparse, dense)`` field with ``model`` and compare it with the baselines.
+
+    The reconstruction is that of ``frcnet-lite reconstruct``: 256 px tiles overlapping by 64 px,
+    averaged over the 8 rotations and flips unless ``tta`` is False
+    (:func:`frcnet_lite.reconstruct.dihedral_average`).
 
     Returns
     -------
@@ -239,7 +243,7 @@ def evaluate_model_on_fields(model, fields: Mapping[str, tuple[np.ndarray, np.nd
 
     out = {}
     for name, (sparse, dense) in fields.items():
-        pred = predict_tiled(np.asarray(sparse, np.float32), model_predict_fn(model), TilingConfig(),
+        pred = predict_tiled(np.asarray(sparse, np.float32), model_predict_fn(model, tta=tta), TilingConfig(),
                              progress=progress)
         cb_net, cb_tgt = nyquist_corner_power(pred), nyquist_corner_power(dense)
         out[name] = {"whole": compare_field(sparse, dense, pred),

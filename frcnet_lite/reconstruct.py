@@ -41,6 +41,7 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "read_counts",
     "load_sparse_input",
+    "dihedral_average",
     "model_predict_fn",
     "model_pixel_size_nm",
     "input_pixel_size_nm",
@@ -428,18 +429,49 @@ def input_warnings(info, counts: np.ndarray, counts_pixel_size_nm: float) -> lis
     return notes
 
 
-def model_predict_fn(model) -> PredictFn:
+def dihedral_average(predict_fn: PredictFn) -> PredictFn:
+    """Test-time augmentation: the mean of ``predict_fn`` over the 8 rotations and flips of a batch.
+
+    Each of the 8 symmetries of the square is applied to the batch, the prediction is mapped back,
+    and the 8 are averaged. Microtubules have no preferred orientation and the network was trained
+    on rotated and flipped patches, so the 8 predictions differ only in the network's errors:
+    averaging them lowers the error (measured on the held-out COS-7 fields: +0.003-0.004 MS-SSIM,
+    +0.05 dB PSNR, +0.006 area-FRC) at 8 times the cost.
+
+    Examples
+    --------
+    >>> b = np.random.default_rng(0).random((2, 8, 8)).astype(np.float32)
+    >>> bool(np.allclose(dihedral_average(lambda x: 2 * x)(b), 2 * b))
+    True
+    """
+    def predict(batch: np.ndarray) -> np.ndarray:
+        batch = np.asarray(batch, dtype=np.float32)
+        out = np.zeros(batch.shape, dtype=np.float64)
+        for k in range(4):
+            for flip in (False, True):
+                view = np.rot90(batch, k, axes=(1, 2))
+                view = view[:, :, ::-1] if flip else view
+                pred = np.asarray(predict_fn(np.ascontiguousarray(view)), dtype=np.float64)
+                pred = pred[:, :, ::-1] if flip else pred
+                out += np.rot90(pred, -k, axes=(1, 2))
+        return (out / 8).astype(np.float32)
+
+    return predict
+
+
+def model_predict_fn(model, tta: bool = False) -> PredictFn:
     """Wrap a model from :func:`frcnet_lite.model.load_model` as a ``predict_fn`` for :func:`predict_tiled`.
 
     Raw counts in, density in target units out; the model's own fixed normalisation
     (``model.frcnet_info``) is used, the same for every tile, so tiles never disagree in scale.
+    ``tta``: average over the 8 rotations and flips (:func:`dihedral_average`).
     """
     from . import model as model_mod  # noqa: PLC0415
 
     def predict(batch: np.ndarray) -> np.ndarray:
         return np.asarray(model_mod.predict_image(model, batch, batch_size=len(batch)), dtype=np.float32)
 
-    return predict
+    return dihedral_average(predict) if tta else predict
 
 
 def model_pixel_size_nm(model, default: float = 5.0) -> float:
@@ -460,6 +492,7 @@ def reconstruct_file(
     progress: bool | None = None,
     read_options: dict | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    tta: bool = True,
 ) -> dict:
     """Reconstruct a whole field from a file and write a 32-bit TIFF (and optionally a trust map).
 
@@ -486,6 +519,9 @@ def reconstruct_file(
         Also write the trust map (:func:`frcnet_lite.trust.trust_map`) there.
     seed : int
         Seed of the half split for the trust map.
+    tta : bool
+        Average the network over the 8 rotations and flips of each tile (:func:`dihedral_average`;
+        default True: better, 8 times slower).
     progress : bool or None
         Progress bars.
     read_options : dict, optional
@@ -525,7 +561,7 @@ def reconstruct_file(
         warnings.warn(note, UserWarning, stacklevel=2)
     sparse = rescale_counts(counts, counts_px, px)
     _check_image(sparse, config)
-    predict = model_predict_fn(model)
+    predict = model_predict_fn(model, tta=tta)
     recon = predict_tiled(sparse, predict, config, progress=progress)
     result = {"output": str(output_path), "shape": recon.shape, "pixel_size_nm": px, "trust_map": None,
               "model": str(getattr(model, "frcnet_folder", "")), "default_model": model_name, "warnings": notes}

@@ -97,7 +97,7 @@ def evaluate_real(out_dir: Path, config, crop_px: int) -> dict:
     fields, crops = {}, {k: [] for k in METRIC_KEYS}
     checker = {}
     for name, (sparse, dense) in comparison.held_out_fields(config).items():
-        pred = predict_tiled(sparse, model_predict_fn(model), TilingConfig(), progress=False)
+        pred = predict_tiled(sparse, model_predict_fn(model), TilingConfig(), progress=False)  # one pass: relative
         fields[name] = comparison.score(pred, dense)
         checker[name] = comparison.nyquist_corner_power(pred) / comparison.nyquist_corner_power(dense)
         for y, x in comparison._crop_origins(sparse.shape, crop_px):

@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         if sparse.shape != target.shape:
             raise CliError(f"the sparse input {args.prediction} ({sparse.shape}) and TARGET {args.target} "
                            f"({target.shape}) must have the same shape")
-        images = {f"network ({args.model})": predict_tiled(sparse, model_predict_fn(model), TilingConfig(),
+        images = {f"network ({args.model})": predict_tiled(sparse, model_predict_fn(model, tta=True), TilingConfig(),
                                                            progress=False)}
     else:
         images = {"prediction": read_any_image(args.prediction)}
