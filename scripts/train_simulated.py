@@ -198,9 +198,11 @@ def evaluate_patches(model, pairs, sigmas_px: Sequence[float] | None = None, min
     """
     from frcnet_lite.comparison import BLUR_SIGMAS_PX, compare_field, score
     from frcnet_lite.model import predict_image
+    from frcnet_lite.reconstruct import dihedral_average
 
     keep = np.flatnonzero((pairs.inputs.sum(axis=(1, 2)) >= min_counts) & (pairs.truths.max(axis=(1, 2)) > 0))
-    preds = predict_image(model, pairs.inputs[keep], batch_size=8)
+    # as frcnet-lite reconstruct does by default: the mean over the 8 rotations and flips
+    preds = dihedral_average(lambda b: predict_image(model, b, batch_size=8))(pairs.inputs[keep])
     per_patch, margins = [], {k: [] for k in KEYS}
     for j, i in enumerate(keep):
         c = compare_field(pairs.inputs[i], pairs.truths[i], preds[j], sigmas_px or BLUR_SIGMAS_PX)
@@ -250,11 +252,13 @@ def two_filament_study(model, study: Study, progress: bool | None = None) -> dic
     """The two-filament resolution of every method (see the module docstring), for the paper's and Rayleigh's criteria."""
     from frcnet_lite.kde import anisotropic_kde, gaussian_kde
     from frcnet_lite.model import predict_image
+    from frcnet_lite.reconstruct import dihedral_average
     from frcnet_lite.resolution import DIP_CRITERIA, min_dip_of, two_filament_experiment
 
     px = study.pixel_size_nm
     blurs = {f"Gaussian blur {s:g} px": (lambda im, s=s: gaussian_kde(im, float(s))) for s in study.blur_sigmas_px}
-    methods: dict[str, Callable] = {"network": lambda im: predict_image(model, im), "histogram": lambda im: im,
+    tta = dihedral_average(lambda b: predict_image(model, b))
+    methods: dict[str, Callable] = {"network": lambda im: tta(im[None])[0], "histogram": lambda im: im,
                                     "anisotropic KDE": anisotropic_kde, **blurs}
 
     def centres(distance_nm: float) -> tuple[float, float]:
