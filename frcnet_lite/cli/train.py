@@ -43,19 +43,20 @@ def scaled_decay(decay_epochs: int, old_epochs: int, new_epochs: int) -> int:
 
 
 def epoch_line(row: dict, epochs: int, elapsed_s: float, done_in_call: int) -> str:
-    """One line of training progress.
+    """One line of training progress: :func:`frcnet_lite.report.epoch_line` and the time left.
 
     Examples
     --------
     >>> print(epoch_line({"epoch": 2, "train_loss": 0.5, "val_loss": 0.6, "val_ms_ssim_index": 0.71,
-    ...                   "val_frc": 0.3, "val_psnr_db": 21.5, "seconds": 30.0}, 10, 62.0, 2))
-    epoch 2/10  loss 0.5000  val loss 0.6000  val MS-SSIM 0.710  val area-FRC 0.700  val PSNR 21.50 dB  31 s/epoch  ~4.1 min left
+    ...                   "val_frc": 0.3, "seconds": 30.0}, 10, 62.0, 2))
+    epoch 2/10: train loss 0.5000, validation loss 0.6000, area-FRC 0.700, MS-SSIM 0.710 (30 s), ~4.1 min left
     """
+    from ..report import epoch_line as line  # noqa: PLC0415
+
     per = elapsed_s / max(done_in_call, 1)
     left = per * (epochs - int(row["epoch"]))
-    return (f"epoch {int(row['epoch'])}/{epochs}  loss {row['train_loss']:.4f}  val loss {row['val_loss']:.4f}  "
-            f"val MS-SSIM {row['val_ms_ssim_index']:.3f}  val area-FRC {1 - row['val_frc']:.3f}  "
-            f"val PSNR {row['val_psnr_db']:.2f} dB  {per:.0f} s/epoch  ~{left / 60:.1f} min left")
+    text = line(row).replace(f"epoch {int(row['epoch'])}:", f"epoch {int(row['epoch'])}/{epochs}:", 1)
+    return f"{text}, ~{left / 60:.1f} min left"
 
 
 def run(args: argparse.Namespace) -> int:
