@@ -8,10 +8,10 @@ The badge points at the executed ``.ipynb`` that the publishing workflow
 the same setting. papermill's injected-parameters cell is hidden from the pages and nbval's
 ``# NBVAL_...`` markers are taken out of the code.
 
-The landing page (``book/index.md``) shows one validation patch three ways: the sparse input,
-the U-Net's reconstruction, and the dense target. They come from the run folder the notebooks
-wrote (``data/pairs/<kind>/val.npz`` and ``model/``; the shipped model when no model was
-trained), drawn as small PNGs into ``<out>/_landing/`` (generated, not committed).
+The landing page (``book/index.md``) shows one real region three ways: the sparse input, the
+shipped ``cos7`` U-Net's reconstruction, and the dense image. They come from the demo crop of the
+held-out COS-7 field spot10 that ships with the package (:mod:`frcnet_lite.datasets`), drawn as
+small PNGs into ``<out>/_landing/`` (generated, not committed).
 
 Usage: python scripts/prepare_book.py --executed build/executed --out book/notebooks --config book/_config.yml
        [--run build/executed/run]
@@ -167,70 +167,23 @@ def prepare(nb_path: Path, out_path: Path, repo_url: str, branch: str = PAGES_BR
 
 LANDING_NAMES = ("sparse", "reconstruction", "target")
 #: side of the landing pictures (pixels of the patch, cut from its centre)
-LANDING_SIDE_PX = 192
-
-
-def center_crop(shape: tuple[int, ...], side: int) -> tuple[slice, slice]:
-    """Slices of the central ``side`` x ``side`` pixels of a 2D ``shape`` (all of a smaller side).
-
-    Examples
-    --------
-    >>> center_crop((256, 100), 192)
-    (slice(32, 224, None), slice(0, 100, None))
-    """
-    return tuple(slice(max(0, (n - side) // 2), max(0, (n - side) // 2) + min(n, side)) for n in shape[:2])
-
-
-def pick_patch(inputs: np.ndarray, targets: np.ndarray) -> int:
-    """Index of the patch whose target holds the most signal (a patch full of filaments).
-
-    Examples
-    --------
-    >>> pick_patch(np.zeros((3, 2, 2)), np.stack([np.zeros((2, 2)), np.ones((2, 2)), np.eye(2)]))
-    1
-    """
-    if inputs.ndim != 3 or inputs.shape != targets.shape or len(inputs) == 0:
-        raise ValueError(f"expected matching (N, H, W) inputs and targets, got {inputs.shape} and {targets.shape}")
-    return int(np.argmax(targets.reshape(len(targets), -1).sum(axis=1)))
+LANDING_SIDE_PX = 256
 
 
 def landing_pair(run_dir: Path) -> tuple[np.ndarray, np.ndarray, str]:
-    """A (sparse input, dense target) validation patch from the run folder, and where it came from."""
-    for kind in ("anisotropic", "gaussian"):
-        path = run_dir / "data" / "pairs" / kind / "val.npz"
-        if path.is_file():
-            with np.load(path, allow_pickle=False) as z:
-                inputs, targets = np.asarray(z["inputs"], np.float32), np.asarray(z["targets"], np.float32)
-            i = pick_patch(inputs, targets)
-            return inputs[i], targets[i], f"{path} (patch {i}, {kind} KDE target)"
-    return simulated_pair()
+    """A real (sparse input, dense image) pair the ``cos7`` model never saw: the shipped demo crop of
+    the held-out COS-7 field spot10 (always in the package), and where it came from."""
+    from frcnet_lite.datasets import demo_pair
 
-
-def simulated_pair(field_size_nm: float = 1280.0, fraction: float = 0.1, seed: int = 0,
-                   ) -> tuple[np.ndarray, np.ndarray, str]:
-    """A fresh (sparse input, anisotropic KDE target) pair from the package's simulator, for a book
-    built before notebooks 01 and 02 wrote their pairs."""
-    from frcnet_lite.kde import anisotropic_kde
-    from frcnet_lite.rendering import render_histogram
-    from frcnet_lite.simulate import SimulationConfig, simulate_microtubules
-    from frcnet_lite.subsets import time_window_subset
-
-    sim = simulate_microtubules(SimulationConfig(field_size_nm=field_size_nm, seed=seed))
-    dense = render_histogram(sim.localizations, pixel_size_nm=5.0, fov_nm=sim.fov_nm)
-    subset = time_window_subset(sim.localizations, fraction, rng=seed)
-    sparse = render_histogram(subset, pixel_size_nm=5.0, fov_nm=sim.fov_nm)
-    return (sparse.astype(np.float32), anisotropic_kde(dense).astype(np.float32),
-            f"a new simulation ({field_size_nm:.0f} nm field, {fraction:.0%} of the frames; no pairs in the run folder)")
+    sparse, dense = demo_pair()
+    return sparse, dense, "the demo crop of the held-out real COS-7 field spot10"
 
 
 def landing_model(run_dir: Path):
-    """The model notebook 04 trained (``run/model``), else the one shipped with the package."""
+    """The shipped model trained on real COS-7 pairs (``cos7``), which never saw the landing field."""
     from frcnet_lite.model import load_model
 
-    trained = run_dir / "model"
-    if (trained / "model.keras").is_file():
-        return load_model(trained), str(trained)
-    return load_model(None), "the shipped model"
+    return load_model("cos7"), "the shipped cos7 model"
 
 
 def display_max(image: np.ndarray, percentile: float = 99.5) -> float:
@@ -241,14 +194,15 @@ def display_max(image: np.ndarray, percentile: float = 99.5) -> float:
 
 def landing_figures(run_dir: Path, out_dir: Path) -> list[Path]:
     """Draw the landing page's sparse input, reconstruction and dense target as PNGs in ``out_dir``."""
-    from frcnet_lite.model import predict_image
+    from frcnet_lite.profiles import busiest_window
+    from frcnet_lite.reconstruct import TilingConfig, model_predict_fn, predict_tiled
     from frcnet_lite.widgets import to_png
 
     sparse, target, source = landing_pair(run_dir)
     model, model_source = landing_model(run_dir)
-    reconstruction = predict_image(model, sparse)
-    # the central part: at about a third of the page's width each, whole patches look empty
-    crop = center_crop(sparse.shape, LANDING_SIDE_PX)
+    reconstruction = predict_tiled(sparse, model_predict_fn(model, tta=True), TilingConfig(), progress=False)
+    # the part with most structure: at about a third of the page's width each, whole fields look empty
+    crop = busiest_window(target, LANDING_SIDE_PX)
     sparse, target, reconstruction = sparse[crop], target[crop], reconstruction[crop]
     vmax = display_max(target)
     # sparse: any count shows (most pixels hold 0 or 1); the two densities share one range
