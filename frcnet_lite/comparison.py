@@ -281,3 +281,47 @@ def margin_table(results: Mapping[str, Mapping], keys: Sequence[str] = ("ms_ssim
             cells.append(f"{m:+.4g} ({c.mean:+.3g} ± {c.sem:.2g}){ok}")
         lines.append(f"| {name} | margin over best blur | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def describe_margins(crops: Mapping[str, Mapping[str, metrics.MetricSummary]],
+                     keys: Sequence[str] = ("ms_ssim", "psnr_db", "area_frc_0.2"),
+                     rival: str = "the oracle blur") -> str:
+    """Words for the paired per-crop margins of :func:`compare_crops` (``crops["margin"]``).
+
+    The network and the blur are scored on the same crops, so their difference is judged by the
+    standard error of the per-crop *differences* (paired), which is much smaller than that of
+    either score alone: a margin is "better" or "worse" beyond two of those standard errors.
+
+    Examples
+    --------
+    >>> from frcnet_lite.metrics import MetricSummary as M
+    >>> print(describe_margins({"margin": {"ms_ssim": M(0.02, 0.004, 8), "psnr_db": M(-0.05, 0.05, 8)}},
+    ...                        keys=("ms_ssim", "psnr_db")))
+    Paired over 8 crops, the network is better than the oracle blur on MS-SSIM (+0.020 ± 0.004) and within two standard errors of it on PSNR (-0.05 ± 0.05 dB).
+    """
+    names = {"ms_ssim": ("MS-SSIM", "{:+.3f} ± {:.3f}"), "psnr_db": ("PSNR", "{:+.2f} ± {:.2f} dB"),
+             "area_frc_0.2": ("area-FRC (0.2)", "{:+.3f} ± {:.3f}"), "mse": ("MSE", "{:+.2e} ± {:.1e}")}
+    groups: dict[str, list[str]] = {"better than": [], "within two standard errors of it on": [],
+                                    "worse than": []}
+    n = 0
+    for k in keys:
+        m = crops["margin"][k]
+        n = m.n
+        label, fmt = names.get(k, (k, "{:+.4g} ± {:.2g}"))
+        text = f"{label} ({fmt.format(m.mean, m.sem)})"
+        if math.isfinite(m.sem) and m.mean > 2 * m.sem:
+            groups["better than"].append(text)
+        elif math.isfinite(m.sem) and m.mean < -2 * m.sem:
+            groups["worse than"].append(text)
+        else:
+            groups["within two standard errors of it on"].append(text)
+    parts = []
+    for verdict, items in groups.items():
+        if items:
+            joined = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+            if verdict.startswith("within"):
+                whom = "it" if parts else rival
+                parts.append(f"within two standard errors of {whom} on {joined}")
+            else:
+                parts.append(f"{verdict} {rival} on {joined}")
+    return f"Paired over {n} crops, the network is " + " and ".join(parts) + "."
