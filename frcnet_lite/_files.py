@@ -45,6 +45,22 @@ def atomic_write(path: str | os.PathLike) -> Iterator[str]:
             os.remove(tmp)
 
 
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through :func:`atomic_write`; return the path.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     write_text(pathlib.Path(d) / "b.json", "{}").read_text()
+    '{}'
+    """
+    path = Path(path)
+    with atomic_write(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+    return path
+
+
 def _umask() -> int:
     """The process's umask (read by setting it and putting it back)."""
     mask = os.umask(0o022)

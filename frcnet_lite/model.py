@@ -23,7 +23,6 @@ import json
 import math
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ._files import atomic_write, write_text
 from ._tf import tf
 
 __all__ = [
@@ -292,12 +292,9 @@ def save_model(model, path: str | os.PathLike, info: ModelInfo) -> Path:
     if folder.suffix == ".keras":
         raise ValueError(f"path must be a folder (model.keras and model.json go inside it), got {str(folder)!r}")
     folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".saving-") as tmp:
-        tmp_model = Path(tmp) / _MODEL_FILE
-        model.save(tmp_model)
-        (Path(tmp) / _INFO_FILE).write_text(info.to_json())
-        os.replace(tmp_model, folder / _MODEL_FILE)
-        os.replace(Path(tmp) / _INFO_FILE, folder / _INFO_FILE)
+    with atomic_write(folder / _MODEL_FILE) as tmp:  # the temporary name keeps the .keras suffix
+        model.save(tmp)
+    write_text(folder / _INFO_FILE, info.to_json())
     return folder
 
 
@@ -412,7 +409,8 @@ def copy_model(src: str | os.PathLike | None, dst: str | os.PathLike) -> Path:
     dst.mkdir(parents=True, exist_ok=True)
     for f in folder.iterdir():
         if f.is_file():
-            shutil.copy2(f, dst / f.name)
+            with atomic_write(dst / f.name) as tmp:
+                shutil.copy2(f, tmp)
     return dst
 
 

@@ -55,7 +55,7 @@ from typing import Any
 
 import numpy as np
 
-from ._files import atomic_write
+from ._files import atomic_write, write_text
 from .localizations import LocalizationTable
 from .rendering import data_fov_nm, render_histogram
 from .simulate import Simulation, load_simulation, render_truth, save_simulation
@@ -456,9 +456,7 @@ def save_fields(
     for fid, sim in fields.items():
         save_simulation(sim, folder / f"{fid}.npz")
     split = {"train": [k for k in fields if k not in set(val_ids)], "val": [k for k in fields if k in set(val_ids)]}
-    tmp = folder / ".fields.json.tmp"
-    tmp.write_text(json.dumps(split, indent=1))
-    os.replace(tmp, folder / "fields.json")
+    write_text(folder / "fields.json", json.dumps(split, indent=1))
     return folder
 
 

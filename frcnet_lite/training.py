@@ -28,6 +28,7 @@ import numpy as np
 
 from ._tf import tf
 from . import metrics
+from ._files import atomic_write, write_text
 from .losses import LOSSES, METHOD_WEIGHTS, loss_indices
 from .targets import TARGETS, TargetSpec
 from .pipeline import Normalisation, fit_normalisation, make_dataset, make_validation_arrays
@@ -275,22 +276,13 @@ def _use_mixed_precision(setting: str) -> bool:
     return setting == "on"
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def _write_history(path: Path, rows: list) -> None:
     if not rows:
         return
-    keys = list(rows[0])
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=keys)
+    with atomic_write(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    os.replace(tmp, path)
 
 
 def load_history(path: str | os.PathLike) -> list:
@@ -333,8 +325,6 @@ def _save_checkpoint(folder: Path, model, optimizer, state: dict) -> None:
     any moment leaves either the previous checkpoint or the new one, never a mix. ``state.json`` is a
     readable copy written afterwards; :func:`_restore_checkpoint` trusts only ``state.npz``.
     """
-    from ._files import atomic_write  # noqa: PLC0415
-
     folder.mkdir(parents=True, exist_ok=True)
     arrays = {f"m{i}": v.numpy() for i, v in enumerate(model.variables)}
     arrays.update({f"o{i}": v.numpy() for i, v in enumerate(optimizer.variables)})
@@ -345,7 +335,7 @@ def _save_checkpoint(folder: Path, model, optimizer, state: dict) -> None:
             np.savez(fh, **arrays)
             fh.flush()
             os.fsync(fh.fileno())
-    _write_atomic(folder / "state.json", text)
+    write_text(folder / "state.json", text)
 
 
 def _restore_checkpoint(folder: Path, model, optimizer) -> dict | None:
@@ -486,7 +476,7 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
         if old != new:
             raise ValueError(f"{str(out)!r} holds a checkpoint of a different configuration: use another out_dir "
                              "or resume=False to start over")
-    _write_atomic(saved_cfg, json.dumps(config.to_dict(), indent=2))
+    write_text(saved_cfg, json.dumps(config.to_dict(), indent=2))
 
     keras.utils.set_random_seed(config.seed)
     mixed = _use_mixed_precision(config.mixed_precision)

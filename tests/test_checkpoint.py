@@ -49,7 +49,7 @@ def test_round_trip(tmp_path):
 @pytest.mark.parametrize("crash_at", ["savez", "rename", "state.json"])
 def test_a_crash_at_any_write_leaves_a_consistent_checkpoint(tmp_path, monkeypatch, crash_at):
     _save(tmp_path, 1, 1.0)
-    real_savez, real_replace, real_write = np.savez, _files.os.replace, training._write_atomic
+    real_savez, real_replace, real_write = np.savez, _files.os.replace, training.write_text
 
     def boom(*a, **k):
         raise OSError(f"crash at {crash_at}")
@@ -59,12 +59,12 @@ def test_a_crash_at_any_write_leaves_a_consistent_checkpoint(tmp_path, monkeypat
     elif crash_at == "rename":
         monkeypatch.setattr(_files.os, "replace", boom)
     else:
-        monkeypatch.setattr(training, "_write_atomic", boom)
+        monkeypatch.setattr(training, "write_text", boom)
     with pytest.raises(OSError, match="crash"):
         _save(tmp_path, 2, 2.0)
     monkeypatch.setattr(np, "savez", real_savez)
     monkeypatch.setattr(_files.os, "replace", real_replace)
-    monkeypatch.setattr(training, "_write_atomic", real_write)
+    monkeypatch.setattr(training, "write_text", real_write)
     state, w, o = _restore(tmp_path)
     # weights, optimizer and epoch belong together: all old, or (once state.npz is in place) all new
     assert (state["epoch"], w, o) == ((2, 2.0, 20.0) if crash_at == "state.json" else (1, 1.0, 10.0))
