@@ -119,6 +119,6 @@ def test_reconstruct_localization_file_matches_rendering(tmp_path, tiny_model_di
     from frcnet_lite.model import load_model
     from frcnet_lite.reconstruct import TilingConfig, model_predict_fn, predict_tiled
 
-    direct = predict_tiled(hist, model_predict_fn(load_model(tiny_model_dir)),
+    direct = predict_tiled(hist, model_predict_fn(load_model(tiny_model_dir), tta=True),
                            TilingConfig(tile_size_px=64, overlap_px=16), progress=False)
     np.testing.assert_allclose(img, direct, atol=1e-5)
