@@ -253,3 +253,29 @@ def test_compare_crops_reports_mean_and_sem_per_method():
     res = comparison.compare_crops(sparse, truth, truth, crop_px=64, sigmas_px=(1.0, 2.0), anisotropic=False)
     assert res["network"]["ms_ssim"].n == 4 and res["network"]["ms_ssim"].mean == pytest.approx(1.0)
     assert res["margin"]["psnr_db"].mean > 0 and np.isfinite(res["margin"]["psnr_db"].sem)
+
+
+def test_evaluate_command_reconstructs_with_a_model_and_adds_the_oracle_blur(tmp_path, capsys):
+    from frcnet_lite.datasets import demo_pair
+
+    sparse, dense = demo_pair()
+    write_tiff(tmp_path / "s.tif", sparse[:192, :192], 10.0)
+    write_tiff(tmp_path / "d.tif", dense[:192, :192], 10.0)
+    assert main(["evaluate", str(tmp_path / "s.tif"), str(tmp_path / "d.tif"), "--model", "cos7",
+                 "--normalisation", "affine", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {"network (cos7)", "histogram", "anisotropic KDE", "best blur (oracle)"} <= set(rows)
+    best = comparison.best_blur(sparse[:192, :192], dense[:192, :192])
+    assert rows["best blur (oracle)"]["ms_ssim"] == pytest.approx(best["ms_ssim"][0], abs=1e-5)
+    assert main(["evaluate", str(tmp_path / "s.tif"), str(tmp_path / "d.tif"), "--model", "cos9"]) == 2
+    assert "--model" in capsys.readouterr().err
+
+
+def test_demo_crop_is_small_and_documented():
+    from frcnet_lite.datasets import DEMO_DIR, demo_pair
+
+    assert sum(f.stat().st_size for f in DEMO_DIR.iterdir()) < 1_000_000
+    text = (DEMO_DIR / "README.md").read_text()
+    assert "MIT" in text and "10.3389/fbinf.2021.752788" in text and (DEMO_DIR / "LICENSE").is_file()
+    sparse, dense = demo_pair()
+    assert sparse.max() <= 255 and dense.max() > 1000  # counts and the 16-bit dense image

@@ -109,9 +109,9 @@ def run(args: argparse.Namespace) -> int:
                                                            progress=False)}
     else:
         images = {"prediction": read_any_image(args.prediction)}
-    if images["prediction"].shape != target.shape:
-        raise CliError(f"PREDICTION {args.prediction} ({images['prediction'].shape}) and TARGET {args.target} "
-                       f"({target.shape}) must have the same shape")
+        if images["prediction"].shape != target.shape:
+            raise CliError(f"PREDICTION {args.prediction} ({images['prediction'].shape}) and TARGET {args.target} "
+                           f"({target.shape}) must have the same shape")
     if float(target.max()) == float(target.min()):
         raise CliError(f"TARGET {args.target} is constant (every pixel {float(target.min()):g}): PSNR, MS-SSIM and "
                        "FRC are undefined against it; expected a target image with structure")
