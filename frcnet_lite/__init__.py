@@ -8,7 +8,8 @@ first access.
 
 The modules, by topic:
 
-- ``localizations``, ``io``: the localization table and file readers / writers;
+- ``localizations``, ``io``, ``formats``: the localization table, file readers / writers, one reader
+  module per SMLM format (detected by content);
 - ``simulate``: a realistic microtubule dSTORM simulator with ground truth;
 - ``rendering``, ``subsets``: histograms, Gaussian rendering, sparse time-window subsets, FRC splits;
 - ``targets``: the one registry of training-target kinds (histogram, Gaussian / adaptive /
@@ -18,9 +19,12 @@ The modules, by topic:
 - ``frc``, ``frc_tf``: Fourier ring correlation of two images (numpy) and its differentiable
   TensorFlow twin;
 - ``frc_study``: the FRC-vs-fraction study (paper Fig. 2): resolution and area-FRC against the data;
-- ``losses``, ``model``, ``pipeline``, ``training``: the U-Net, its losses and training;
+- ``losses``, ``model``, ``pipeline``, ``training``: the U-Net (and the shipped models, by name), its
+  losses and training, from simulated pairs or real image pairs;
 - ``metrics``, ``resolution``, ``reconstruct``, ``trust``: evaluation (resolution: FRC of
   localizations, two filaments) and whole-field reconstruction;
+- ``comparison``, ``datasets``, ``study``: a reconstruction against the strongest baselines (the
+  oracle blur), the real COS-7 data and the shipped demo crop, the stored loss / target study;
 - ``profiles``, ``plotting``, ``report``, ``widgets``, ``tutorial``: what the notebooks show and say
   (cross-sections, figures with scale bars, sentences computed from results, sliders that work in
   the static book, a run folder made at quick scale when a notebook runs alone).
@@ -37,7 +41,7 @@ MODULES = (
     "localizations", "io", "simulate", "rendering", "subsets", "targets", "pairs", "kde", "frc", "frc_tf",
     "frc_study",
     "losses", "model", "pipeline", "training", "metrics", "resolution", "reconstruct", "trust",
-    "widgets", "profiles", "plotting", "report", "tutorial", "cli",
+    "widgets", "profiles", "plotting", "report", "tutorial", "comparison", "datasets", "study", "formats", "cli",
 )
 
 __all__ = ["__version__", *MODULES]

@@ -33,7 +33,7 @@ from .losses import LOSSES, METHOD_WEIGHTS, loss_indices
 from .targets import TARGETS, TargetSpec
 from .pipeline import Normalisation, fit_normalisation, make_dataset, make_validation_arrays
 
-__all__ = ["TrainConfig", "TrainResult", "train", "make_train_step", "learning_rate_at", "load_history", "read_config", "pick_strategy"]
+__all__ = ["TrainConfig", "TrainResult", "train", "split_image_pairs", "describe_training_data", "make_train_step", "learning_rate_at", "load_history", "read_config", "pick_strategy"]
 
 
 _INT_FIELDS = ("patch_size", "depth", "base_filters", "max_filters", "dropout_blocks", "batch_size",

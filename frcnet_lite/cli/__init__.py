@@ -12,7 +12,7 @@ for bad input, naming the file or value), an :class:`OSError` (missing, unreadab
 YAML syntax error and a :class:`MemoryError` into one line ``error: ...`` on stderr and exit code 2
 (130 on Ctrl-C; SIGTERM is handled the same way, so temporary files are removed). Set the environment
 variable ``FRCNET_LITE_TRACEBACK=1`` to see the traceback instead. Shared options and checks:
-:mod:`frcnet_lite.cli._common`.
+``frcnet_lite/cli/_common.py``.
 """
 
 from __future__ import annotations

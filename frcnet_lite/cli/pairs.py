@@ -1,4 +1,4 @@
-"""``frcnet-lite pairs LOCS... -o DIR``: training image pairs from your own localization files.
+"""``frcnet-lite pairs``: training image pairs from your own localization files (``pairs LOCS -o DIR``).
 
 Each localization file is one field: its dense target (any registered target kind) and one or
 more sparse inputs (histograms of random time windows holding a fraction of the localizations)
@@ -37,7 +37,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     from ..pairs import TARGET_KINDS  # noqa: PLC0415
 
     p = subparsers.add_parser("pairs", help="render training image pairs from localization files",
-                              description=__doc__.split("\n\n")[0].split(": ", 1)[1])
+                              description=__doc__.split("\n\n")[0].split(": ", 1)[1].replace("\n", " "))
     p.add_argument("locs", nargs="+", type=Path, metavar="LOCS", help="localization files, one field each")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="folder for the pairs")
     p.add_argument("--pixel-size-nm", type=float, default=10.0, help="pixel size of the images in nm (default 10)")
