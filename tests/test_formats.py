@@ -265,3 +265,17 @@ def test_damaged_smlm_and_decode(tmp_path):
         del f["meta"].attrs["xy_unit"]
     with pytest.raises(ValueError, match="xy_unit"):
         read_localizations(d)
+
+
+def test_a_crash_of_the_matlab_parser_becomes_one_clear_error(tmp_path, monkeypatch):
+    # scipy's MATLAB 5 parser can segfault on damaged files; it runs in a forked child
+    import os
+    import signal
+
+    from frcnet_lite.formats import smap
+
+    path = tmp_path / "broken.mat"
+    path.write_bytes(smap.MAT5_SIGNATURE + b" " * 200)
+    monkeypatch.setattr(smap, "_mat5_fields", lambda p: os.kill(os.getpid(), signal.SIGSEGV))
+    with pytest.raises(smap.LocalizationFileError, match="parser crashed"):
+        smap._mat5_loc(path)

@@ -64,15 +64,15 @@ def _mat73_loc(path: Path) -> dict[str, np.ndarray]:
         raise LocalizationFileError(f"{path}: cannot read the MATLAB 7.3 (HDF5) file: {exc}") from None
 
 
-def _mat5_loc(path: Path) -> dict[str, np.ndarray]:
+def _mat5_fields(path: str) -> dict[str, np.ndarray]:
+    """The numeric fields of ``saveloc.loc`` in a MATLAB 5 file (runs in a child process)."""
     import scipy.io  # noqa: PLC0415
 
     try:
         mat = scipy.io.loadmat(path, variable_names=["saveloc"], squeeze_me=True, struct_as_record=False)
     except Exception as exc:  # noqa: BLE001 - scipy raises many kinds for damaged files
         raise LocalizationFileError(f"{path}: cannot read the MATLAB file: {exc}") from None
-    saveloc = mat.get("saveloc")
-    loc = getattr(saveloc, "loc", None)
+    loc = getattr(mat.get("saveloc"), "loc", None)
     if loc is None:
         raise LocalizationFileError(f"{path}: not a SMAP save file: no 'saveloc.loc' structure")
     out = {}
@@ -81,3 +81,45 @@ def _mat5_loc(path: Path) -> dict[str, np.ndarray]:
         if v is not None and np.asarray(v).dtype.kind in "fiu":
             out[k] = np.atleast_1d(np.asarray(v))
     return out
+
+
+def _child(path: str, conn) -> None:  # pragma: no cover - runs in the forked child
+    try:
+        conn.send(("ok", _mat5_fields(path)))
+    except LocalizationFileError as exc:
+        conn.send(("error", str(exc)))
+    except BaseException as exc:  # noqa: BLE001
+        conn.send(("error", f"{path}: cannot read the MATLAB file: {exc}"))
+    finally:
+        conn.close()
+
+
+def _mat5_loc(path: Path) -> dict[str, np.ndarray]:
+    """Parse a MATLAB 5 file in a forked child process.
+
+    scipy's MATLAB 5 parser can crash the whole interpreter (a segmentation fault) on some damaged
+    files, as fuzzing found; in a child, such a crash becomes one clear error instead. Where ``fork``
+    is not available the file is parsed in this process.
+    """
+    import multiprocessing as mp  # noqa: PLC0415
+
+    if "fork" not in mp.get_all_start_methods():
+        return _mat5_fields(str(path))
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(str(path), child), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        status, value = parent.recv()
+    except EOFError:
+        status, value = "crash", None
+    finally:
+        parent.close()
+        proc.join()
+    if status == "ok":
+        return value
+    if status == "error":
+        raise LocalizationFileError(value)
+    raise LocalizationFileError(f"{path}: not a readable MATLAB 5 file: its parser crashed on it (exit code "
+                                f"{proc.exitcode}); expected an intact SMAP save file")
