@@ -18,8 +18,10 @@ leave in a U-Net's output.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -198,25 +200,17 @@ def nyquist_corner_power(image: np.ndarray, band: float = 0.1) -> float:
     return float(power[near].sum()) / total if total > 0 else math.nan
 
 
-def summary_rows(results: Mapping[str, Mapping[str, object]], keys: Sequence[str] = tuple(METRICS),
-                 fmt: Callable[[object], str] = lambda v: f"{v:.4g}") -> list[list[str]]:
-    """Rows ``[method, value...]`` of a results mapping (for Markdown tables)."""
-    return [[method, *(fmt(row[k]) for k in keys)] for method, row in results.items()]
+def held_out_fields(folder: str | os.PathLike, names: Sequence[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The ``(sparse, dense)`` image pairs ``<name>_sub.*`` / ``<name>_full.*`` of ``names`` in ``folder``, whole.
 
-
-def held_out_fields(config) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """The held-out ``(sparse, dense)`` fields of an image-pair training config, whole and uncropped.
-
-    ``config`` is a :class:`frcnet_lite.training.TrainConfig` with ``image_pairs_dir`` and
-    ``val_fields`` (the fields the model never saw in training).
+    For a model trained on image pairs: ``held_out_fields(config.image_pairs_dir, config.val_fields)``,
+    the fields it never saw in training.
     """
-    from pathlib import Path  # noqa: PLC0415
-
     from .io import read_image  # noqa: PLC0415
 
-    folder = Path(config.image_pairs_dir)
+    folder = Path(folder)
     out = {}
-    for name in config.val_fields:
+    for name in names:
         sub = next((p for p in sorted(folder.glob(f"{name}_sub.*"))), None)
         full = next((p for p in sorted(folder.glob(f"{name}_full.*"))), None)
         if sub is None or full is None:

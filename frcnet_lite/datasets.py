@@ -103,17 +103,15 @@ def real_fields(model: str = "cos7", folder: str | os.PathLike | None = None, ma
     dict
         ``{field name: (sparse counts, dense image)}``.
     """
-    from .model import read_model_info  # noqa: PLC0415
-    from .training import TrainConfig  # noqa: PLC0415
     from .comparison import held_out_fields  # noqa: PLC0415
+    from .model import read_model_info  # noqa: PLC0415
 
     pairs = cos7_pairs_dir(folder)
     val = list(read_model_info(model).train_config.get("val_fields", []))
     if pairs is not None and val:
         if verbose:
             print(f"real data: the held-out fields {', '.join(val)} of the COS-7 pairs in {pairs.name}/")
-        cfg = TrainConfig.lite(image_pairs_dir=str(pairs), target_kind="images", val_fields=val)
-        fields = held_out_fields(cfg)
+        fields = held_out_fields(pairs, val)
     else:
         if verbose:
             print("real data: the COS-7 pairs are not on this machine; using the shipped 512 px demo crop of "

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from .io import read_image_with_pixel_size, write_tiff
+from .io import read_image_with_pixel_size, read_tiff_pixel_size_nm, write_tiff
 
 __all__ = [
     "TilingConfig",
@@ -385,9 +385,9 @@ def input_pixel_size_nm(path: str | os.PathLike, pixel_size_nm: float | None = N
     if pixel_size_nm is not None:
         return float(pixel_size_nm)
     path = Path(path)
-    if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
-        return None
-    return read_image_with_pixel_size(path)[1]
+    if path.suffix.lower() not in (".tif", ".tiff") or not path.is_file():
+        return None  # localization files; PNG and other images state no pixel size
+    return read_tiff_pixel_size_nm(path)  # the tags only: the image is read once, later
 
 
 def input_warnings(info, counts: np.ndarray, counts_pixel_size_nm: float) -> list[str]:

@@ -98,7 +98,8 @@ def evaluate_real(out_dir: Path, config, crop_px: int) -> dict:
     model = load_model(out_dir)
     fields, crops = {}, {k: [] for k in METRIC_KEYS}
     checker = {}
-    for name, (sparse, dense) in comparison.held_out_fields(config).items():
+    fields = comparison.held_out_fields(config.image_pairs_dir, config.val_fields)
+    for name, (sparse, dense) in fields.items():
         pred = predict_tiled(sparse, model_predict_fn(model), TilingConfig(), progress=False)  # one pass: relative
         fields[name] = comparison.score(pred, dense)
         checker[name] = comparison.nyquist_corner_power(pred) / comparison.nyquist_corner_power(dense)
@@ -115,7 +116,8 @@ def real_baselines(config, crop_px: int) -> dict:
     from frcnet_lite import comparison
 
     out = {}
-    for name, (sparse, dense) in comparison.held_out_fields(config).items():
+    fields = comparison.held_out_fields(config.image_pairs_dir, config.val_fields)
+    for name, (sparse, dense) in fields.items():
         c = comparison.compare_field(sparse, dense, dense)
         out[name] = {m: r for m, r in c.rows.items() if m != "network"}
         out[name]["blur_sigma_px"] = c.blur_sigma_px

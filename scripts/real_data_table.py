@@ -39,7 +39,8 @@ def evaluate(model_name: str, config_path: str | None = None) -> tuple[dict, str
         config = TrainConfig(**{k: v for k, v in saved.items() if k in TrainConfig.__dataclass_fields__})
     if not config.image_pairs_dir or not Path(config.image_pairs_dir).is_dir():
         raise SystemExit(f"error: the model's held-out fields are in {config.image_pairs_dir!r}, which is not here")
-    results = comparison.evaluate_model_on_fields(model, comparison.held_out_fields(config))
+    fields = comparison.held_out_fields(config.image_pairs_dir, config.val_fields)
+    results = comparison.evaluate_model_on_fields(model, fields)
     table = comparison.margin_table(results, required=REQUIRED)
     met = all(res["whole"].margin(k) >= v for res in results.values() for k, v in REQUIRED.items())
     out = {name: {"whole": res["whole"].rows, "blur_sigma_px": res["whole"].blur_sigma_px,
