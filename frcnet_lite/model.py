@@ -19,6 +19,7 @@ TensorFlow is imported when a function here is first called.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -150,6 +151,7 @@ def build_generator(
     dropout_rate: float = 0.5,
     name: str = "generator",
     decoder: str = "resize",
+    full_res_head: bool = False,
 ):
     """Build the pix2pix U-Net generator (one channel in, one ``tanh`` channel out).
 
@@ -175,6 +177,13 @@ def build_generator(
         leaves a pixel-scale checkerboard in the output (Odena, Dumoulin & Olah, Distill 2016).
         ``"resize"`` (default): nearest-neighbour 2x upsampling followed by a 3x3 convolution,
         which cannot produce that pattern (see ``benchmarks/bench_checkerboard.py``).
+    full_res_head : bool
+        pix2pix never computes at the input's own resolution: its first layer is a stride-2
+        convolution and its last one goes straight from half resolution to the output, so
+        pixel-scale detail of the input reaches the output only through that bottleneck.
+        ``True`` (the ``"unet_fullres"`` generator) ends instead with ``base_filters`` features
+        at full resolution, concatenates the input to them and applies two 3x3 convolutions
+        (the last one with ``tanh``).
 
     Returns
     -------
@@ -227,7 +236,16 @@ def build_generator(
             x = keras.layers.Dropout(dropout_rate, name=f"up{i}_dropout")(x)
         x = keras.layers.ReLU(name=f"up{i}_relu")(x)
         x = keras.layers.Concatenate(name=f"up{i}_skip")([x, skips[i]])
-    x = up(x, 1, "out", use_bias=True)
+    if full_res_head:
+        x = up(x, filters[0], "full", use_bias=False)
+        x = keras.layers.BatchNormalization(name="full_bn")(x)
+        x = keras.layers.ReLU(name="full_relu")(x)
+        x = keras.layers.Concatenate(name="full_skip")([x, inputs])
+        x = keras.layers.Conv2D(filters[0], 3, padding="same", kernel_initializer=init, name="full_head_conv")(x)
+        x = keras.layers.ReLU(name="full_head_relu")(x)
+        x = keras.layers.Conv2D(1, 3, padding="same", kernel_initializer=init, name="out_conv")(x)
+    else:
+        x = up(x, 1, "out", use_bias=True)
     outputs = keras.layers.Activation("tanh", dtype="float32", name="out_tanh")(x)
     return keras.Model(inputs, outputs, name=name)
 
@@ -236,7 +254,8 @@ def build_generator(
 #: takes ``(input_size, depth, base_filters, max_filters, dropout_blocks=..., decoder=...)`` and
 #: returns a Keras model with one input and one ``tanh`` output channel. To add an architecture,
 #: write its builder here and register it.
-GENERATORS = {"unet": build_generator}
+GENERATORS = {"unet": build_generator,
+              "unet_fullres": functools.partial(build_generator, full_res_head=True)}
 
 
 def wrap_for_counts(generator, input_scale: float, target_scale: float):

@@ -99,6 +99,11 @@ class TrainConfig:
     pixel_size_nm : float
         With ``image_pairs_dir``: the images' pixel size in nm (0: from the TIFF calibration,
         else 10 nm, the COS-7 pairs' pixel size).
+    init_from : str
+        Fine-tune: start from the weights of a saved model (a shipped model's name such as
+        ``"cos7"``, or a model folder) instead of random ones ("": from scratch). Its
+        architecture (generator, decoder, depth, filters) must match this configuration, and
+        its intensity normalisation is kept, so the pretrained mapping stays valid on new data.
     """
 
     pairs_dir: str = "run/data/pairs"
@@ -127,6 +132,7 @@ class TrainConfig:
     image_pairs_dir: str = ""
     val_fields: tuple = ()
     pixel_size_nm: float = 0.0
+    init_from: str = ""
 
     def __post_init__(self) -> None:
         for name in _INT_FIELDS:
@@ -186,6 +192,8 @@ class TrainConfig:
             kinds = sorted(set(TARGETS) - {"images"})
             raise ValueError(f"target_kind must be one of {kinds} (or 'images' with image_pairs_dir), "
                              f"got {self.target_kind!r}")
+        if not isinstance(self.init_from, str):
+            raise ValueError(f"init_from must be a model name or folder (text), got {self.init_from!r}")
         if not (self.pixel_size_nm == 0 or (math.isfinite(self.pixel_size_nm) and self.pixel_size_nm > 0)):
             raise ValueError(f"pixel_size_nm must be > 0 (or 0: from the files), got {self.pixel_size_nm!r}")
 
@@ -460,7 +468,9 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
     train_pairs = train_pairs if train_pairs is not None else _load_split(config, "train")
     val_pairs = val_pairs if val_pairs is not None else _load_split(config, "val")
     pixel_size_nm = float(getattr(train_pairs, "pixel_size_nm", 5.0))
-    norm = fit_normalisation(train_pairs.inputs, train_pairs.targets)
+    init = _init_model(config)
+    norm = (Normalisation(input_scale=init.frcnet_info.input_scale, target_scale=init.frcnet_info.target_scale)
+            if init is not None else fit_normalisation(train_pairs.inputs, train_pairs.targets))
     val_size = config.val_size or config.patch_size
     xv, yv = make_validation_arrays(val_pairs.inputs, val_pairs.targets, norm, val_size)
 
@@ -507,6 +517,8 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
     history: list = []
     start_epoch = 0
     state = _restore_checkpoint(ckpt_dir, gen, optimizer) if resume else None
+    if state is None and init is not None:
+        gen.set_weights(_generator_of(init).get_weights())
     if state is not None:
         start_epoch, history = int(state["epoch"]), list(state["history"])
         if progress is not False:
@@ -552,6 +564,35 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
         save_model(model, out, info)
         model.frcnet_info = info
     return TrainResult(model=model, history=history, out_dir=out, normalisation=norm)
+
+
+def _generator_of(model):
+    """The generator inside a counts-to-density model (:func:`frcnet_lite.model.wrap_for_counts`)."""
+    import keras  # noqa: PLC0415
+
+    inner = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    if len(inner) != 1:
+        raise ValueError(f"{getattr(model, 'frcnet_folder', 'the model')} does not hold one generator: "
+                         "expected a model saved by frcnet-lite")
+    return inner[0]
+
+
+def _init_model(config: TrainConfig):
+    """The model named by ``config.init_from`` (None when training from scratch), checked to fit."""
+    if not config.init_from:
+        return None
+    from .model import load_model  # noqa: PLC0415
+
+    init = load_model(config.init_from)
+    saved = init.frcnet_info.train_config or {}
+    defaults = TrainConfig().to_dict()
+    diff = [f"{k}: {saved.get(k, defaults[k])!r} there, {getattr(config, k)!r} here"
+            for k in ("generator", "decoder", "depth", "base_filters", "max_filters")
+            if saved.get(k, defaults[k]) != getattr(config, k)]
+    if diff:
+        raise ValueError(f"init_from {config.init_from!r} has another architecture ({'; '.join(diff)}): "
+                         "set these to the model's values")
+    return init
 
 
 def describe_training_data(train_pairs, val_pairs, config: TrainConfig) -> dict:

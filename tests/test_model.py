@@ -53,6 +53,17 @@ def test_parameter_count_matches_the_architecture(depth, base, top, decoder):
     assert g.count_params() == _reference_param_count(depth, base, top, decoder)
 
 
+@pytest.mark.parametrize("depth, base, top", [(3, 4, 8), (6, 16, 128)])
+def test_full_resolution_head_adds_exactly_its_layers(depth, base, top):
+    g = M.GENERATORS["unet_fullres"](None, depth, base, top, dropout_blocks=0, decoder="resize")
+    # the plain U-Net without its output conv (9 * 2 base * 1 + 1), then: up to full resolution
+    # (3x3, 2 base -> base, no bias, BN), head conv (3x3, base + 1 input -> base, bias), out conv (3x3, base -> 1)
+    plain = _reference_param_count(depth, base, top) - (9 * 2 * base + 1)
+    head = 9 * 2 * base * base + 4 * base + 9 * (base + 1) * base + base + 9 * base + 1
+    assert g.count_params() == plain + head
+    assert g.get_layer("full_skip").input[1].name == g.input.name  # the raw input is concatenated
+
+
 def test_method_network_is_the_pix2pix_unet():
     g = M.build_generator(512, depth=8, base_filters=64, max_filters=512, decoder="transpose")
     convs = [layer for layer in g.layers if layer.name.startswith("down") and layer.name.endswith("_conv")]

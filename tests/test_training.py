@@ -135,3 +135,28 @@ def test_training_runs_under_the_multi_gpu_strategy(tmp_path):
     p = _pairs()
     res = T.train(_config(epochs=1), p, p, out_dir=tmp_path, progress=False)
     assert np.isfinite(res.history[0]["train_loss"]) and np.isfinite(res.history[0]["val_loss"])
+
+
+def test_fine_tuning_starts_from_the_saved_weights_and_scales(tmp_path):
+    p = _pairs()
+    base = T.train(_config(epochs=2), p, p, out_dir=tmp_path / "base", progress=False)
+    # new data with another intensity scale: the saved normalisation must be kept, not refitted
+    q = SimpleNamespace(inputs=3 * p.inputs, targets=5 * p.targets, pixel_size_nm=5.0)
+    tuned = T.train(_config(epochs=1, steps_per_epoch=1, learning_rate=1e-9, init_from=str(tmp_path / "base")),
+                    q, q, out_dir=tmp_path / "tuned", progress=False)
+    assert tuned.normalisation == base.normalisation
+    x = p.inputs[:1, :32, :32, None]
+    np.testing.assert_allclose(tuned.model(x).numpy(), base.model(x).numpy(), rtol=1e-3, atol=1e-5)
+    scratch = T.train(_config(epochs=1, steps_per_epoch=1, learning_rate=1e-9), q, q, out_dir=tmp_path / "scratch",
+                      progress=False)
+    assert not np.allclose(scratch.model(x).numpy(), base.model(x).numpy(), atol=1e-3)
+    info = json.loads((tmp_path / "tuned" / "model.json").read_text())
+    assert info["train_config"]["init_from"] == str(tmp_path / "base")
+
+
+def test_fine_tuning_refuses_another_architecture(tmp_path):
+    p = _pairs()
+    T.train(_config(epochs=1, steps_per_epoch=1), p, p, out_dir=tmp_path / "base", progress=False)
+    with pytest.raises(ValueError, match=r"another architecture \(base_filters: 4 there, 8 here\)"):
+        T.train(_config(epochs=1, base_filters=8, init_from=str(tmp_path / "base")), p, p,
+                out_dir=tmp_path / "other", progress=False)
