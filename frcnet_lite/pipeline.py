@@ -23,7 +23,7 @@ import numpy as np
 
 from ._tf import tf
 
-__all__ = ["Normalisation", "fit_normalisation", "rotate_size_for", "augment_pair", "make_dataset",
+__all__ = ["Normalisation", "fit_normalisation", "rotate_size_for", "augment_pair", "dataset_tensors", "make_dataset",
            "make_validation_arrays"]
 
 #: Rotated-window / kept-patch ratio of the method (750 px rotated, 512 px kept).
@@ -166,9 +166,21 @@ def _check_pairs(inputs: np.ndarray, targets: np.ndarray) -> None:
                          f"and {targets.shape}")
 
 
+def dataset_tensors(inputs: np.ndarray, targets: np.ndarray, norm: Normalisation) -> tuple:
+    """The normalised training images as two TensorFlow constants ``(N, H, W, 1)``, for :func:`make_dataset`.
+
+    Build them once per run and pass them to every epoch's :func:`make_dataset` (``tensors=``):
+    made anew each epoch, they are copies of the whole training set that the process keeps growing by.
+    """
+    t = tf()
+    inputs, targets = np.asarray(inputs, np.float32), np.asarray(targets, np.float32)
+    _check_pairs(inputs, targets)
+    return t.constant(norm.inputs(inputs)[..., None]), t.constant(norm.targets(targets)[..., None])
+
+
 def make_dataset(inputs: np.ndarray, targets: np.ndarray, norm: Normalisation, patch_size: int,
                  batch_size: int, steps: int, seed: int = 0, epoch: int = 0, rotate: bool = True,
-                 flip: bool = True):
+                 flip: bool = True, tensors: tuple | None = None):
     """Build the training stream of one epoch: ``steps`` batches of augmented patches.
 
     Parameters
@@ -185,6 +197,9 @@ def make_dataset(inputs: np.ndarray, targets: np.ndarray, norm: Normalisation, p
         Order and augmentation are a function of ``(seed, epoch)`` only.
     rotate, flip : bool
         Augmentations (rotation needs images of at least ``rotate_size_for(patch_size)`` px).
+    tensors : tuple, optional
+        :func:`dataset_tensors` of these ``inputs``, ``targets`` and ``norm``, built once per run
+        (default: built here).
 
     Returns
     -------
@@ -210,8 +225,10 @@ def make_dataset(inputs: np.ndarray, targets: np.ndarray, norm: Normalisation, p
     n_samples = steps * batch_size
     rng = np.random.default_rng([seed, epoch])
     order = np.concatenate([rng.permutation(len(inputs)) for _ in range(-(-n_samples // len(inputs)))])[:n_samples]
-    x_all = t.constant(norm.inputs(inputs)[..., None])
-    y_all = t.constant(norm.targets(targets)[..., None])
+    x_all, y_all = tensors if tensors is not None else dataset_tensors(inputs, targets, norm)
+    if tuple(x_all.shape[:3]) != inputs.shape or tuple(y_all.shape[:3]) != targets.shape:
+        raise ValueError(f"tensors hold images of shape {tuple(x_all.shape[:3])}, the inputs {inputs.shape}: "
+                         "build them with dataset_tensors from the same arrays")
     sample_seeds = np.stack([np.full(n_samples, seed * 100003 + epoch, np.int64), np.arange(n_samples)], axis=1)
 
     @t.autograph.experimental.do_not_convert

@@ -251,16 +251,21 @@ def ranking(values: Mapping[str, float], higher_is_better: bool, fmt: str = ".3f
     return ", then ".join(f"{k} ({values[k]:{fmt}})" for k in order)
 
 
-def epoch_line(row: Mapping[str, float]) -> str:
+def epoch_line(row: Mapping[str, float], epochs: int | None = None) -> str:
     """One line about a training epoch (a ``history.csv`` row): losses, validation metrics, seconds.
+
+    ``epochs`` (the run's length) shows the epoch as ``3/10``.
 
     Examples
     --------
-    >>> epoch_line({"epoch": 3, "train_loss": 0.5, "val_loss": 0.6, "val_frc": 0.4,
-    ...             "val_ms_ssim_index": 0.7, "seconds": 12.0})
+    >>> row = {"epoch": 3, "train_loss": 0.5, "val_loss": 0.6, "val_frc": 0.4, "val_ms_ssim_index": 0.7, "seconds": 12.0}
+    >>> epoch_line(row)
     'epoch 3: train loss 0.5000, validation loss 0.6000, area-FRC 0.600, MS-SSIM 0.700 (12 s)'
+    >>> epoch_line(row, 10)[:11]
+    'epoch 3/10:'
     """
-    return (f"epoch {int(row['epoch'])}: train loss {row['train_loss']:.4f}, validation loss {row['val_loss']:.4f}, "
+    of = f"/{epochs}" if epochs is not None else ""
+    return (f"epoch {int(row['epoch'])}{of}: train loss {row['train_loss']:.4f}, validation loss {row['val_loss']:.4f}, "
             f"area-FRC {1 - row['val_frc']:.3f}, MS-SSIM {row['val_ms_ssim_index']:.3f} ({row['seconds']:.0f} s)")
 
 

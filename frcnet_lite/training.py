@@ -31,7 +31,7 @@ from . import metrics
 from ._files import atomic_write, write_text
 from .losses import LOSSES, METHOD_WEIGHTS, loss_indices
 from .targets import TARGETS, TargetSpec
-from .pipeline import Normalisation, fit_normalisation, make_dataset, make_validation_arrays
+from .pipeline import Normalisation, dataset_tensors, fit_normalisation, make_dataset, make_validation_arrays
 
 __all__ = ["TrainConfig", "TrainResult", "train", "split_image_pairs", "describe_training_data", "make_train_step", "learning_rate_at", "load_history", "read_config", "pick_strategy"]
 
@@ -525,6 +525,7 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
             print(f"resumed from epoch {start_epoch} of {config.epochs} (checkpoint in {ckpt_dir})", flush=True)
 
     ran = 0
+    tensors = dataset_tensors(train_pairs.inputs, train_pairs.targets, norm) if start_epoch < config.epochs else None
     for epoch in range(start_epoch, config.epochs):
         if stop_after_epochs is not None and ran >= stop_after_epochs:
             break
@@ -532,7 +533,7 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
         optimizer.learning_rate.assign(learning_rate_at(config, epoch))
         ds = make_dataset(train_pairs.inputs, train_pairs.targets, norm, config.patch_size, config.batch_size,
                           config.steps_per_epoch, seed=config.seed, epoch=epoch, rotate=config.rotate,
-                          flip=config.flip)
+                          flip=config.flip, tensors=tensors)
         ds = strategy.experimental_distribute_dataset(ds) if replicas > 1 else ds
         sums: dict = {}
         bar = tqdm(ds, total=config.steps_per_epoch, desc=f"epoch {epoch + 1}/{config.epochs}",

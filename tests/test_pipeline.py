@@ -70,6 +70,21 @@ def test_dataset_is_deterministic_per_seed_and_epoch():
     assert not np.array_equal(batches(0, 1), batches(1, 1))
 
 
+def test_tensors_built_once_give_the_same_epochs_and_must_match_the_arrays():
+    x = RNG.poisson(0.5, (3, 40, 40)).astype("float32")
+    y = 2 * x + 1
+    norm = P.Normalisation(2.0, 4.0)
+    tensors = P.dataset_tensors(x, y, norm)
+    for epoch in (0, 1):
+        a = [(bx.numpy(), by.numpy()) for bx, by in P.make_dataset(x, y, norm, 16, 2, 3, epoch=epoch)]
+        b = [(bx.numpy(), by.numpy()) for bx, by in P.make_dataset(x, y, norm, 16, 2, 3, epoch=epoch, tensors=tensors)]
+        for (ax, ay), (cx, cy) in zip(a, b):
+            np.testing.assert_array_equal(ax, cx)
+            np.testing.assert_array_equal(ay, cy)
+    with pytest.raises(ValueError, match=r"tensors hold images of shape \(3, 40, 40\), the inputs \(2, 40, 40\)"):
+        P.make_dataset(x[:2], y[:2], norm, 16, 2, 3, tensors=tensors)
+
+
 def test_normalisation_maps_to_the_generator_ranges():
     n = P.Normalisation(input_scale=4.0, target_scale=2.0)
     np.testing.assert_allclose(n.inputs(np.array([0.0, 2.0, 4.0])), [-1, 0, 1])

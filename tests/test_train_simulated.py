@@ -27,9 +27,11 @@ def script():
 def test_shifted_regime_lies_outside_the_training_ranges(script):
     from frcnet_lite.simulate import VARY_RANGES
 
-    assert set(script.SHIFTED_RANGES) == set(VARY_RANGES)
+    assert set(VARY_RANGES) < set(script.TRAIN_RANGES) == set(script.SHIFTED_RANGES)
+    for name, (lo, hi) in VARY_RANGES.items():  # the training ranges hold the library's defaults
+        assert script.TRAIN_RANGES[name][0] <= lo and hi <= script.TRAIN_RANGES[name][1], name
     for name, (lo, hi) in script.SHIFTED_RANGES.items():
-        tlo, thi = VARY_RANGES[name]
+        tlo, thi = script.TRAIN_RANGES[name]
         assert hi <= tlo or lo >= thi, name  # disjoint from the training range
     study = script.Study.quick()
     shifted = script.field_configs("shifted", 3, study)
@@ -38,7 +40,10 @@ def test_shifted_regime_lies_outside_the_training_ranges(script):
         assert cfg.parallel_pairs == 0 and cfg.bleach_time_frames == script.SHIFTED_BASE["bleach_time_frames"]
         for name, (lo, hi) in script.SHIFTED_RANGES.items():
             assert lo <= getattr(cfg, name) <= hi
-    assert all(c.parallel_pairs == study.parallel_pairs for c in train)
+    assert all(c.parallel_pairs == study.parallel_pairs and c.bleach_time_frames is None for c in train)
+    for cfg in train:
+        for name, (lo, hi) in script.TRAIN_RANGES.items():
+            assert lo <= getattr(cfg, name) <= hi, name
     # disjoint seeds: no field shared between the splits
     seeds = {s: {c.seed for c in script.field_configs(s, 3, study)} for s in ("train", "val", "test")}
     assert not (seeds["train"] & seeds["val"]) and not (seeds["train"] & seeds["test"])
