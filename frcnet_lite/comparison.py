@@ -34,6 +34,7 @@ __all__ = [
     "best_blur",
     "FieldComparison",
     "compare_field",
+    "crop_origins",
     "compare_crops",
     "nyquist_corner_power",
 ]
@@ -137,7 +138,14 @@ def compare_field(sparse: np.ndarray, target: np.ndarray, prediction: np.ndarray
     return FieldComparison(rows=rows, blur_sigma_px={m: s for m, (_, s) in best.items()})
 
 
-def _crop_origins(shape: tuple[int, int], crop_px: int) -> list[tuple[int, int]]:
+def crop_origins(shape: tuple[int, int], crop_px: int) -> list[tuple[int, int]]:
+    """Top-left corners of the non-overlapping ``crop_px`` crops that fit in ``shape``, centred as a grid.
+
+    Examples
+    --------
+    >>> crop_origins((1100, 1030), 512)
+    [(38, 3), (38, 515), (550, 3), (550, 515)]
+    """
     ny, nx = shape[0] // crop_px, shape[1] // crop_px
     oy, ox = (shape[0] - ny * crop_px) // 2, (shape[1] - nx * crop_px) // 2
     return [(oy + i * crop_px, ox + j * crop_px) for i in range(ny) for j in range(nx)]
@@ -153,7 +161,7 @@ def compare_crops(sparse: np.ndarray, target: np.ndarray, prediction: np.ndarray
     Also returned under ``"margin"``: the network minus the oracle blur, per crop.
     """
     sparse = np.asarray(sparse, np.float32)
-    origins = _crop_origins(sparse.shape, crop_px)
+    origins = crop_origins(sparse.shape, crop_px)
     if not origins:
         raise ValueError(f"a field of {sparse.shape[0]} x {sparse.shape[1]} px holds no {crop_px} px crop")
     mean_counts = float(sparse.sum()) / len(origins)
@@ -293,16 +301,16 @@ def describe_margins(crops: Mapping[str, Mapping[str, metrics.MetricSummary]],
     ...                        keys=("ms_ssim", "psnr_db")))
     Paired over 8 crops, the network is better than the oracle blur on MS-SSIM (+0.020 ± 0.004) and within two standard errors of it on PSNR (-0.05 ± 0.05 dB).
     """
-    names = {"ms_ssim": ("MS-SSIM", "{:+.3f} ± {:.3f}"), "psnr_db": ("PSNR", "{:+.2f} ± {:.2f} dB"),
-             "area_frc_0.2": ("area-FRC (0.2)", "{:+.3f} ± {:.3f}"), "mse": ("MSE", "{:+.2e} ± {:.1e}")}
+    from .report import METRICS as NAMES  # noqa: PLC0415  (label, unit, direction, format)
+
     groups: dict[str, list[str]] = {"better than": [], "within two standard errors of it on": [],
                                     "worse than": []}
     n = 0
     for k in keys:
         m = crops["margin"][k]
         n = m.n
-        label, fmt = names.get(k, (k, "{:+.4g} ± {:.2g}"))
-        text = f"{label} ({fmt.format(m.mean, m.sem)})"
+        label, unit, _, fmt = NAMES.get(k, (k, "", +1, ".4g"))
+        text = f"{label} ({m.mean:+{fmt}} ± {m.sem:{fmt}}{' ' + unit if unit else ''})"
         if math.isfinite(m.sem) and m.mean > 2 * m.sem:
             groups["better than"].append(text)
         elif math.isfinite(m.sem) and m.mean < -2 * m.sem:

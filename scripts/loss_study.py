@@ -103,7 +103,7 @@ def evaluate_real(out_dir: Path, config, crop_px: int) -> dict:
         pred = predict_tiled(sparse, model_predict_fn(model), TilingConfig(), progress=False)  # one pass: relative
         fields[name] = comparison.score(pred, dense)
         checker[name] = comparison.nyquist_corner_power(pred) / comparison.nyquist_corner_power(dense)
-        for y, x in comparison._crop_origins(sparse.shape, crop_px):
+        for y, x in comparison.crop_origins(sparse.shape, crop_px):
             win = np.s_[y:y + crop_px, x:x + crop_px]
             s = comparison.score(pred[win], dense[win])
             for k in METRIC_KEYS:
