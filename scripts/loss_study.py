@@ -6,7 +6,7 @@ package's one training path (:func:`frcnet_lite.training.train`, the code of ``f
 train``), one run at a time, each resumable (rerun the command: finished runs are skipped,
 an interrupted one continues from its last epoch).
 
-* **Loss study** on the real pairs of ``configs/cos7-base.yaml`` (the same held-out fields as the
+* **Loss study** on the real pairs of ``configs/cos7.yaml`` (the same held-out fields as the
   shipped ``cos7`` model), 3 losses x ``--seeds`` seeds, plus one run of the full loss with the
   transposed-convolution decoder (the checkerboard comparison). Each run's training curves hold
   *both* losses on the held-out crops (``val_ms_ssim``, ``val_frc``), whatever it was trained on;
@@ -72,7 +72,7 @@ def loss_runs(seeds: int, epochs: int, quick: bool, work: Path):
     """(name, loss, seed, TrainConfig) of every loss-study run."""
     from frcnet_lite.training import read_config
 
-    base = read_config(ROOT / "configs" / "cos7-base.yaml")
+    base = read_config(ROOT / "configs" / "cos7.yaml")
     change = dict(epochs=epochs, decay_epochs=epochs // 2)
     if quick:
         change.update(steps_per_epoch=2, patch_size=128, val_size=256)

@@ -19,7 +19,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register the ``train`` subcommand."""
     p = subparsers.add_parser("train", help="train the U-Net from a config file (resumable)",
                               description=__doc__.split("\n\n")[0].split(": ", 1)[1])
-    p.add_argument("config", help="YAML or JSON file with TrainConfig fields (e.g. configs/cos7-base.yaml)")
+    p.add_argument("config", help="YAML or JSON file with TrainConfig fields (e.g. configs/cos7.yaml)")
     p.add_argument("--pairs-dir", help="override the config's pairs_dir")
     p.add_argument("--image-pairs-dir", help="override the config's image_pairs_dir")
     p.add_argument("--out-dir", help="override the config's out_dir")
