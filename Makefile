@@ -96,7 +96,7 @@ book: book-html
 
 # ------------------------------------------------------------------ test ----
 unit: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m pytest tests frcnet_lite -m "not browser and not slow and not gpu"
+	MPLBACKEND=Agg $(PY) -m pytest tests frcnet_lite -m "not browser and not gpu"
 
 nbval: $(EXECUTED)
 	$(PY) -m pytest -p no:cacheprovider -o addopts="" -o testpaths="" --nbval-lax \
