@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import kde, metrics
+from . import kde, metrics, report
 
 __all__ = [
     "BLUR_SIGMAS_PX",
@@ -301,15 +301,13 @@ def describe_margins(crops: Mapping[str, Mapping[str, metrics.MetricSummary]],
     ...                        keys=("ms_ssim", "psnr_db")))
     Paired over 8 crops, the network is better than the oracle blur on MS-SSIM (+0.020 ± 0.004) and within two standard errors of it on PSNR (-0.05 ± 0.05 dB).
     """
-    from .report import METRICS as NAMES  # noqa: PLC0415  (label, unit, direction, format)
-
     groups: dict[str, list[str]] = {"better than": [], "within two standard errors of it on": [],
                                     "worse than": []}
     n = 0
     for k in keys:
         m = crops["margin"][k]
         n = m.n
-        label, unit, _, fmt = NAMES.get(k, (k, "", +1, ".4g"))
+        label, unit, _, fmt = report.METRICS.get(k, (k, "", +1, ".4g"))
         text = f"{label} ({m.mean:+{fmt}} ± {m.sem:{fmt}}{' ' + unit if unit else ''})"
         if math.isfinite(m.sem) and m.mean > 2 * m.sem:
             groups["better than"].append(text)

@@ -161,9 +161,10 @@ def augment_pair(x, y, patch_size: int, seed, rotate: bool = True, flip: bool = 
 
 
 def _check_pairs(inputs: np.ndarray, targets: np.ndarray) -> None:
-    if inputs.ndim != 3 or inputs.shape != targets.shape:
-        raise ValueError(f"inputs and targets must both be (N, H, W) of one shape, got {inputs.shape} "
-                         f"and {targets.shape}")
+    shape, target_shape = np.shape(inputs), np.shape(targets)
+    if len(shape) != 3 or shape != target_shape:
+        raise ValueError(f"inputs and targets must both be (N, H, W) of one shape, got {shape} "
+                         f"and {target_shape}")
 
 
 def dataset_tensors(inputs: np.ndarray, targets: np.ndarray, norm: Normalisation) -> tuple:
@@ -216,18 +217,18 @@ def make_dataset(inputs: np.ndarray, targets: np.ndarray, norm: Normalisation, p
     [(2, 16, 16, 1), (2, 16, 16, 1)]
     """
     t = tf()
-    inputs, targets = np.asarray(inputs, np.float32), np.asarray(targets, np.float32)
-    _check_pairs(inputs, targets)
+    _check_pairs(inputs, targets)  # shapes only: the images are converted once, in dataset_tensors
+    shape = np.shape(inputs)
     win = rotate_size_for(patch_size) if rotate else patch_size
-    if min(inputs.shape[1:]) < win:
-        raise ValueError(f"images of {inputs.shape[1]} x {inputs.shape[2]} px are too small for {patch_size} px "
+    if min(shape[1:]) < win:
+        raise ValueError(f"images of {shape[1]} x {shape[2]} px are too small for {patch_size} px "
                          f"patches{' with rotation' if rotate else ''}: need at least {win} px per side")
     n_samples = steps * batch_size
     rng = np.random.default_rng([seed, epoch])
-    order = np.concatenate([rng.permutation(len(inputs)) for _ in range(-(-n_samples // len(inputs)))])[:n_samples]
+    order = np.concatenate([rng.permutation(shape[0]) for _ in range(-(-n_samples // shape[0]))])[:n_samples]
     x_all, y_all = tensors if tensors is not None else dataset_tensors(inputs, targets, norm)
-    if tuple(x_all.shape[:3]) != inputs.shape or tuple(y_all.shape[:3]) != targets.shape:
-        raise ValueError(f"tensors hold images of shape {tuple(x_all.shape[:3])}, the inputs {inputs.shape}: "
+    if tuple(x_all.shape[:3]) != shape or tuple(y_all.shape[:3]) != shape:
+        raise ValueError(f"tensors hold images of shape {tuple(x_all.shape[:3])}, the inputs {shape}: "
                          "build them with dataset_tensors from the same arrays")
     sample_seeds = np.stack([np.full(n_samples, seed * 100003 + epoch, np.int64), np.arange(n_samples)], axis=1)
 
