@@ -73,7 +73,8 @@ class ModelInfo:
     Attributes
     ----------
     input_scale : float
-        Raw counts are mapped to the generator's range as ``counts / input_scale * 2 - 1``.
+        Raw counts are mapped to the generator's range as ``counts / input_scale * 2 - 1``
+        (or its square-root form, ``input_transform``).
     target_scale : float
         The generator's ``tanh`` output ``y`` is mapped back to target units as
         ``(y + 1) / 2 * target_scale`` (so the model can predict densities in [0, target_scale]).
@@ -90,6 +91,8 @@ class ModelInfo:
     data : dict
         What it was trained on (:func:`frcnet_lite.training.describe_training_data`): source,
         fields, pixel size, target, the inputs' counts per um^2 (may be empty for old models).
+    input_transform : str
+        ``"linear"`` or ``"sqrt"`` (:class:`frcnet_lite.pipeline.Normalisation`).
     """
 
     input_scale: float
@@ -100,6 +103,7 @@ class ModelInfo:
     train_config: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     data: dict = field(default_factory=dict)
+    input_transform: str = "linear"
 
     def to_json(self) -> str:
         """Return the info as an indented JSON string."""
@@ -258,11 +262,14 @@ GENERATORS = {"unet": build_generator,
               "unet_fullres": functools.partial(build_generator, full_res_head=True)}
 
 
-def wrap_for_counts(generator, input_scale: float, target_scale: float):
+def wrap_for_counts(generator, input_scale: float, target_scale: float, input_transform: str = "linear"):
     """Wrap a generator so that it maps raw counts to density in target units.
 
     ``counts -> counts / input_scale * 2 - 1 -> generator -> (y + 1) / 2 * target_scale``,
-    with built-in ``Rescaling`` layers (no custom objects needed to load it).
+    with built-in ``Rescaling`` layers (no custom objects needed to load it). With
+    ``input_transform="sqrt"`` the counts are first compressed by
+    :func:`frcnet_lite.pipeline.sqrt_counts` (a fixed sum of ReLU hinges: a 1x1 convolution,
+    ReLU and a 1x1 convolution, not trainable) and mapped as ``2 * s / sqrt_counts(input_scale) - 1``.
 
     Examples
     --------
@@ -277,8 +284,24 @@ def wrap_for_counts(generator, input_scale: float, target_scale: float):
     tf()
     import keras  # noqa: PLC0415
 
+    from .pipeline import INPUT_TRANSFORMS, SQRT_KNOTS, sqrt_counts  # noqa: PLC0415
+
+    if input_transform not in INPUT_TRANSFORMS:
+        raise ValueError(f"input_transform must be one of {INPUT_TRANSFORMS}, got {input_transform!r}")
     inputs = keras.Input(shape=(None, None, 1), name="counts")
-    x = keras.layers.Rescaling(2.0 / float(input_scale), offset=-1.0, name="counts_to_unit")(inputs)
+    x, unit = inputs, float(input_scale)
+    if input_transform == "sqrt":
+        k = np.arange(SQRT_KNOTS + 1, dtype=np.float64)
+        slopes = np.diff(np.sqrt(k))  # segment k: [k, k + 1]; the last one continues beyond
+        gains = np.diff(np.concatenate([[0.0], slopes]))  # slope change at knot k = 0..knots-1
+        hinges = keras.layers.Conv2D(SQRT_KNOTS, 1, trainable=False, name="counts_sqrt_hinges")
+        x = keras.layers.ReLU(name="counts_sqrt_relu")(hinges(x))
+        hinges.set_weights([np.ones((1, 1, 1, SQRT_KNOTS), "float32"), -k[:-1].astype("float32")])
+        total = keras.layers.Conv2D(1, 1, use_bias=False, trainable=False, name="counts_sqrt")
+        x = total(x)
+        total.set_weights([gains.reshape(1, 1, SQRT_KNOTS, 1).astype("float32")])
+        unit = float(sqrt_counts(input_scale))
+    x = keras.layers.Rescaling(2.0 / unit, offset=-1.0, name="counts_to_unit")(x)
     y = generator(x)
     out = keras.layers.Rescaling(float(target_scale) / 2.0, offset=float(target_scale) / 2.0,
                                  dtype="float32", name="unit_to_density")(y)

@@ -10,8 +10,10 @@ Every random choice of a sample is drawn from a *stateless* generator keyed by
 ``(seed, epoch, sample index)``: the stream of epoch ``e`` is the same whether training ran
 through or was resumed at ``e``.
 
-Inputs are mapped to the generator's range as ``counts / input_scale * 2 - 1``; targets to
-``[0, 1]`` as ``clip(target / target_scale, 0, 1)`` (the loss space; see :mod:`frcnet_lite.losses`).
+Inputs are mapped to the generator's range as ``counts / input_scale * 2 - 1`` (``input_transform``
+``"linear"``) or ``2 * sqrt_counts(counts) / sqrt_counts(input_scale) - 1`` (``"sqrt"``: square-root
+compression, see :func:`sqrt_counts`); targets to ``[0, 1]`` as ``clip(target / target_scale, 0, 1)``
+(the loss space; see :mod:`frcnet_lite.losses`).
 """
 
 from __future__ import annotations
@@ -23,8 +25,37 @@ import numpy as np
 
 from ._tf import tf
 
-__all__ = ["Normalisation", "fit_normalisation", "rotate_size_for", "augment_pair", "dataset_tensors", "make_dataset",
+__all__ = ["Normalisation", "fit_normalisation", "sqrt_counts", "INPUT_TRANSFORMS", "SQRT_KNOTS",
+           "rotate_size_for", "augment_pair", "dataset_tensors", "make_dataset",
            "make_validation_arrays"]
+
+#: How raw counts may be mapped to the generator's input (:class:`Normalisation`).
+INPUT_TRANSFORMS = ("linear", "sqrt")
+
+#: :func:`sqrt_counts` is exact at the integers 0..SQRT_KNOTS and linear beyond.
+SQRT_KNOTS = 16
+
+
+def sqrt_counts(counts, knots: int = SQRT_KNOTS) -> np.ndarray:
+    """Square-root compression of counts: exact at the integers ``0..knots``, linear in between and beyond.
+
+    The square root stabilises the variance of Poisson counts (Anscombe 1948), so a dense patch does
+    not reach the network as a much larger, noisier signal than the sparse ones it mostly trains on.
+    Piecewise-linear so that a saved model computes it with built-in layers (a 1x1 convolution,
+    ReLU, a 1x1 convolution: :func:`frcnet_lite.model.wrap_for_counts`), value for value the same.
+
+    Examples
+    --------
+    >>> sqrt_counts(np.array([0.0, 1.0, 4.0, 9.0, 16.0])).tolist()
+    [0.0, 1.0, 2.0, 3.0, 4.0]
+    >>> round(float(sqrt_counts(17.0)), 4)  # beyond the knots: the last segment's slope, 4 - sqrt(15)
+    4.127
+    """
+    x = np.maximum(np.asarray(counts, np.float64), 0.0)
+    k = np.arange(knots + 1, dtype=np.float64)
+    slopes = np.diff(np.sqrt(k))  # slope of segment [k, k + 1]
+    return np.interp(x, k, np.sqrt(k)) + np.maximum(x - knots, 0.0) * slopes[-1]
+
 
 #: Rotated-window / kept-patch ratio of the method (750 px rotated, 512 px kept).
 ROTATE_RATIO = 750 / 512
@@ -40,13 +71,24 @@ class Normalisation:
         Counts equal to ``input_scale`` map to +1 (0 counts to -1).
     target_scale : float
         Densities equal to ``target_scale`` map to 1 in the loss space ([0, 1]).
+    input_transform : {"linear", "sqrt"}
+        ``"linear"``: ``counts / input_scale * 2 - 1``; ``"sqrt"``:
+        ``2 * sqrt_counts(counts) / sqrt_counts(input_scale) - 1`` (:func:`sqrt_counts`).
     """
 
     input_scale: float
     target_scale: float
+    input_transform: str = "linear"
+
+    def __post_init__(self) -> None:
+        if self.input_transform not in INPUT_TRANSFORMS:
+            raise ValueError(f"input_transform must be one of {INPUT_TRANSFORMS}, got {self.input_transform!r}")
 
     def inputs(self, counts: np.ndarray) -> np.ndarray:
         """Map raw counts to the generator's input range."""
+        if self.input_transform == "sqrt":
+            unit = sqrt_counts(counts) / float(sqrt_counts(self.input_scale))
+            return (unit * 2.0 - 1.0).astype(np.float32)
         return (np.asarray(counts, np.float32) / self.input_scale * 2.0 - 1.0).astype(np.float32)
 
     def targets(self, density: np.ndarray) -> np.ndarray:
@@ -55,12 +97,13 @@ class Normalisation:
 
 
 def fit_normalisation(inputs: np.ndarray, targets: np.ndarray, percentile: float = 99.9,
-                      headroom: float = 1.25) -> Normalisation:
+                      headroom: float = 1.25, input_transform: str = "linear") -> Normalisation:
     """Fit the normalisation on training data.
 
     ``input_scale`` is the ``percentile`` of the input counts (at least 1 count);
     ``target_scale`` is ``headroom`` times the ``percentile`` of the targets, so that bright
-    structures are not squeezed into the flat end of ``tanh``.
+    structures are not squeezed into the flat end of ``tanh``; ``input_transform`` is kept
+    (:class:`Normalisation`).
 
     Examples
     --------
@@ -77,7 +120,7 @@ def fit_normalisation(inputs: np.ndarray, targets: np.ndarray, percentile: float
         t = float(targets.max())
     if not (np.isfinite(t) and t > 0):
         raise ValueError("targets are all zero (or not finite): cannot fit a target scale")
-    return Normalisation(input_scale=in_scale, target_scale=headroom * t)
+    return Normalisation(input_scale=in_scale, target_scale=headroom * t, input_transform=input_transform)
 
 
 def rotate_size_for(patch_size: int, ratio: float = ROTATE_RATIO) -> int:

@@ -104,6 +104,10 @@ class TrainConfig:
         ``"cos7"``, or a model folder) instead of random ones ("": from scratch). Its
         architecture (generator, decoder, depth, filters) must match this configuration, and
         its intensity normalisation is kept, so the pretrained mapping stays valid on new data.
+    input_transform : str
+        How raw counts enter the network: ``"linear"`` (``counts / input_scale * 2 - 1``) or
+        ``"sqrt"`` (square-root compressed first, :func:`frcnet_lite.pipeline.sqrt_counts`: dense
+        patches no longer reach the network as a much larger, noisier signal than sparse ones).
     """
 
     pairs_dir: str = "run/data/pairs"
@@ -133,6 +137,7 @@ class TrainConfig:
     val_fields: tuple = ()
     pixel_size_nm: float = 0.0
     init_from: str = ""
+    input_transform: str = "linear"
 
     def __post_init__(self) -> None:
         for name in _INT_FIELDS:
@@ -192,6 +197,10 @@ class TrainConfig:
             kinds = sorted(set(TARGETS) - {"images"})
             raise ValueError(f"target_kind must be one of {kinds} (or 'images' with image_pairs_dir), "
                              f"got {self.target_kind!r}")
+        from .pipeline import INPUT_TRANSFORMS  # noqa: PLC0415
+
+        if self.input_transform not in INPUT_TRANSFORMS:
+            raise ValueError(f"input_transform must be one of {INPUT_TRANSFORMS}, got {self.input_transform!r}")
         if not isinstance(self.init_from, str):
             raise ValueError(f"init_from must be a model name or folder (text), got {self.init_from!r}")
         if not (self.pixel_size_nm == 0 or (math.isfinite(self.pixel_size_nm) and self.pixel_size_nm > 0)):
@@ -469,8 +478,10 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
     val_pairs = val_pairs if val_pairs is not None else _load_split(config, "val")
     pixel_size_nm = float(getattr(train_pairs, "pixel_size_nm", 5.0))
     init = _init_model(config)
-    norm = (Normalisation(input_scale=init.frcnet_info.input_scale, target_scale=init.frcnet_info.target_scale)
-            if init is not None else fit_normalisation(train_pairs.inputs, train_pairs.targets))
+    norm = (Normalisation(input_scale=init.frcnet_info.input_scale, target_scale=init.frcnet_info.target_scale,
+                          input_transform=init.frcnet_info.input_transform)
+            if init is not None else fit_normalisation(train_pairs.inputs, train_pairs.targets,
+                                                       input_transform=config.input_transform))
     val_size = config.val_size or config.patch_size
     xv, yv = make_validation_arrays(val_pairs.inputs, val_pairs.targets, norm, val_size)
 
@@ -556,9 +567,10 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
         if on_epoch_end is not None:
             on_epoch_end(row)
 
-    model = wrap_for_counts(gen, norm.input_scale, norm.target_scale)
+    model = wrap_for_counts(gen, norm.input_scale, norm.target_scale, norm.input_transform)
     if len(history) == config.epochs:
-        info = ModelInfo(input_scale=norm.input_scale, target_scale=norm.target_scale, pixel_size_nm=pixel_size_nm,
+        info = ModelInfo(input_scale=norm.input_scale, target_scale=norm.target_scale,
+                         input_transform=norm.input_transform, pixel_size_nm=pixel_size_nm,
                          depth=config.depth, target_kind=config.target_kind, train_config=config.to_dict(),
                          metrics={k: v for k, v in history[-1].items() if k.startswith("val_")},
                          data=describe_training_data(train_pairs, val_pairs, config))
@@ -588,7 +600,7 @@ def _init_model(config: TrainConfig):
     saved = init.frcnet_info.train_config or {}
     defaults = TrainConfig().to_dict()
     diff = [f"{k}: {saved.get(k, defaults[k])!r} there, {getattr(config, k)!r} here"
-            for k in ("generator", "decoder", "depth", "base_filters", "max_filters")
+            for k in ("generator", "decoder", "depth", "base_filters", "max_filters", "input_transform")
             if saved.get(k, defaults[k]) != getattr(config, k)]
     if diff:
         raise ValueError(f"init_from {config.init_from!r} has another architecture ({'; '.join(diff)}): "

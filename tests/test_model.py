@@ -150,3 +150,33 @@ def test_shipped_model_loads_and_reconstructs_a_filament():
     out = M.predict_image(m, counts)
     assert out.shape == (64, 64) and np.all(np.isfinite(out))
     assert out[30:35, 16:48].mean() > 3 * out[:10].mean()  # density concentrates on the line
+
+
+def test_sqrt_input_layers_compute_the_training_normalisation():
+    """The saved model's built-in hinge layers against the numpy normalisation the training data went through."""
+    import keras
+
+    from frcnet_lite.pipeline import Normalisation
+
+    g = M.build_generator(None, depth=2, base_filters=2, max_filters=2)
+    m = M.wrap_for_counts(g, 3.0, 1.0, input_transform="sqrt")
+    to_unit = keras.Model(m.input, m.get_layer("counts_to_unit").output)
+    counts = np.concatenate([np.arange(0, 40, 0.25), [3.0, 100.0]]).astype("float32").reshape(1, 1, -1, 1)
+    np.testing.assert_allclose(to_unit(counts).numpy(), Normalisation(3.0, 1.0, "sqrt").inputs(counts),
+                               rtol=1e-5, atol=1e-5)
+    fixed = [layer for layer in m.layers if layer.name.startswith("counts_sqrt")]
+    assert len(fixed) == 3 and sum(len(layer.trainable_weights) for layer in fixed) == 0
+    with pytest.raises(ValueError, match="input_transform must be one of"):
+        M.wrap_for_counts(g, 3.0, 1.0, input_transform="log")
+
+
+def test_sqrt_model_round_trips_in_safe_mode(tmp_path):
+    g = M.build_generator(None, depth=2, base_filters=2, max_filters=2)
+    m = M.wrap_for_counts(g, 2.0, 4.0, input_transform="sqrt")
+    info = M.ModelInfo(input_scale=2.0, target_scale=4.0, depth=2, input_transform="sqrt")
+    M.save_model(m, tmp_path, info)
+    m.frcnet_info = info
+    loaded = M.load_model(tmp_path)
+    assert loaded.frcnet_info.input_transform == "sqrt"
+    counts = np.random.default_rng(2).poisson(2.0, (1, 16, 16)).astype("float32")
+    np.testing.assert_allclose(M.predict_image(loaded, counts), M.predict_image(m, counts), rtol=1e-5, atol=1e-6)

@@ -116,3 +116,23 @@ def test_direct_patch_transform_equals_rotate_then_centre_crop(interp):
     centre = (ox + (win - 1) / 2.0, oy + (win - 1) / 2.0)
     out = P._transform(tf.constant(img), P._window_transform(angle, centre, patch), patch, interp).numpy()
     np.testing.assert_allclose(out, ref, atol=1e-5)
+
+
+def test_sqrt_counts_is_the_square_root_at_integer_counts():
+    """Against numpy's square root on every integer up to the knots; linear in between and beyond."""
+    k = np.arange(P.SQRT_KNOTS + 1, dtype=float)
+    np.testing.assert_allclose(P.sqrt_counts(k), np.sqrt(k), atol=1e-12)
+    np.testing.assert_allclose(P.sqrt_counts(2.5), (np.sqrt(2) + np.sqrt(3)) / 2)
+    last = np.sqrt(P.SQRT_KNOTS) - np.sqrt(P.SQRT_KNOTS - 1)
+    np.testing.assert_allclose(P.sqrt_counts(P.SQRT_KNOTS + 3.0), np.sqrt(P.SQRT_KNOTS) + 3 * last)
+    assert P.sqrt_counts(-1.0) == 0.0
+    assert np.all(np.diff(P.sqrt_counts(np.linspace(0, 40, 401))) > 0)  # monotone: no two counts collide
+
+
+def test_sqrt_normalisation_maps_zero_and_the_scale_to_the_range_ends():
+    n = P.Normalisation(input_scale=4.0, target_scale=2.0, input_transform="sqrt")
+    np.testing.assert_allclose(n.inputs(np.array([0.0, 1.0, 4.0, 9.0])), [-1, 0, 1, 2])
+    fit = P.fit_normalisation(np.full((1, 10, 10), 3.0), np.full((1, 10, 10), 2.0), input_transform="sqrt")
+    assert fit.input_transform == "sqrt"
+    with pytest.raises(ValueError, match="input_transform must be one of .* got 'log'"):
+        P.Normalisation(1.0, 1.0, input_transform="log")

@@ -160,3 +160,18 @@ def test_fine_tuning_refuses_another_architecture(tmp_path):
     with pytest.raises(ValueError, match=r"another architecture \(base_filters: 4 there, 8 here\)"):
         T.train(_config(epochs=1, base_filters=8, init_from=str(tmp_path / "base")), p, p,
                 out_dir=tmp_path / "other", progress=False)
+
+
+def test_sqrt_input_transform_trains_and_is_recorded(tmp_path):
+    """The transform reaches the saved model (its info and its layers) and a fine-tune must keep it."""
+    p = _pairs()
+    res = T.train(_config(epochs=1, steps_per_epoch=2, input_transform="sqrt"), p, p, out_dir=tmp_path / "s",
+                  progress=False)
+    assert res.normalisation.input_transform == "sqrt"
+    info = json.loads((tmp_path / "s" / "model.json").read_text())
+    assert info["input_transform"] == "sqrt" and info["train_config"]["input_transform"] == "sqrt"
+    assert any(layer.name == "counts_sqrt" for layer in res.model.layers)
+    with pytest.raises(ValueError, match=r"input_transform: 'sqrt' there, 'linear' here"):
+        T.train(_config(epochs=1, init_from=str(tmp_path / "s")), p, p, out_dir=tmp_path / "t", progress=False)
+    with pytest.raises(ValueError, match="input_transform must be one of"):
+        _config(input_transform="log")
