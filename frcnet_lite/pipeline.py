@@ -97,13 +97,16 @@ class Normalisation:
 
 
 def fit_normalisation(inputs: np.ndarray, targets: np.ndarray, percentile: float = 99.9,
-                      headroom: float = 1.25, input_transform: str = "linear") -> Normalisation:
+                      headroom: float = 1.25, input_transform: str = "linear",
+                      target_percentile: float | None = None) -> Normalisation:
     """Fit the normalisation on training data.
 
     ``input_scale`` is the ``percentile`` of the input counts (at least 1 count);
-    ``target_scale`` is ``headroom`` times the ``percentile`` of the targets, so that bright
-    structures are not squeezed into the flat end of ``tanh``; ``input_transform`` is kept
-    (:class:`Normalisation`).
+    ``target_scale`` is ``headroom`` times the ``target_percentile`` (default: ``percentile``) of
+    the targets, so that bright structures are not squeezed into the flat end of ``tanh``;
+    ``input_transform`` is kept (:class:`Normalisation`). Targets above ``target_scale`` are
+    clipped in training: when a few dense images sit among many sparse ones, a pooled 99.9th
+    percentile lies below their bright filaments, and a higher ``target_percentile`` keeps them.
 
     Examples
     --------
@@ -115,7 +118,10 @@ def fit_normalisation(inputs: np.ndarray, targets: np.ndarray, percentile: float
     if inputs.size == 0 or targets.size == 0:
         raise ValueError("cannot fit a normalisation on empty arrays")
     in_scale = max(1.0, float(np.percentile(inputs, percentile)))
-    t = float(np.percentile(targets, percentile))
+    tp = percentile if target_percentile is None else target_percentile
+    if not 0 < tp <= 100:
+        raise ValueError(f"target_percentile must be in (0, 100], got {tp!r}")
+    t = float(np.percentile(targets, tp))
     if not (np.isfinite(t) and t > 0):
         t = float(targets.max())
     if not (np.isfinite(t) and t > 0):

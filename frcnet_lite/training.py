@@ -38,7 +38,7 @@ __all__ = ["TrainConfig", "TrainResult", "train", "split_image_pairs", "describe
 
 _INT_FIELDS = ("patch_size", "depth", "base_filters", "max_filters", "dropout_blocks", "batch_size",
                "steps_per_epoch", "epochs", "decay_epochs", "seed", "val_size")
-_FLOAT_FIELDS = ("learning_rate", "beta_1", "frc_cutoff", "pixel_size_nm")
+_FLOAT_FIELDS = ("learning_rate", "beta_1", "frc_cutoff", "pixel_size_nm", "target_percentile")
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,9 @@ class TrainConfig:
         How raw counts enter the network: ``"linear"`` (``counts / input_scale * 2 - 1``) or
         ``"sqrt"`` (square-root compressed first, :func:`frcnet_lite.pipeline.sqrt_counts`: dense
         patches no longer reach the network as a much larger, noisier signal than sparse ones).
+    target_percentile : float
+        The target scale is 1.25 times this percentile of the training targets (99.9); targets
+        above it are clipped in training (:func:`frcnet_lite.pipeline.fit_normalisation`).
     """
 
     pairs_dir: str = "run/data/pairs"
@@ -138,6 +141,7 @@ class TrainConfig:
     pixel_size_nm: float = 0.0
     init_from: str = ""
     input_transform: str = "linear"
+    target_percentile: float = 99.9
 
     def __post_init__(self) -> None:
         for name in _INT_FIELDS:
@@ -201,6 +205,8 @@ class TrainConfig:
 
         if self.input_transform not in INPUT_TRANSFORMS:
             raise ValueError(f"input_transform must be one of {INPUT_TRANSFORMS}, got {self.input_transform!r}")
+        if not 0 < float(self.target_percentile) <= 100:
+            raise ValueError(f"target_percentile must be in (0, 100], got {self.target_percentile!r}")
         if not isinstance(self.init_from, str):
             raise ValueError(f"init_from must be a model name or folder (text), got {self.init_from!r}")
         if not (self.pixel_size_nm == 0 or (math.isfinite(self.pixel_size_nm) and self.pixel_size_nm > 0)):
@@ -481,7 +487,8 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
     norm = (Normalisation(input_scale=init.frcnet_info.input_scale, target_scale=init.frcnet_info.target_scale,
                           input_transform=init.frcnet_info.input_transform)
             if init is not None else fit_normalisation(train_pairs.inputs, train_pairs.targets,
-                                                       input_transform=config.input_transform))
+                                                       input_transform=config.input_transform,
+                                                       target_percentile=config.target_percentile))
     val_size = config.val_size or config.patch_size
     xv, yv = make_validation_arrays(val_pairs.inputs, val_pairs.targets, norm, val_size)
 

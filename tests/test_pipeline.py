@@ -136,3 +136,16 @@ def test_sqrt_normalisation_maps_zero_and_the_scale_to_the_range_ends():
     assert fit.input_transform == "sqrt"
     with pytest.raises(ValueError, match="input_transform must be one of .* got 'log'"):
         P.Normalisation(1.0, 1.0, input_transform="log")
+
+
+def test_target_percentile_sets_the_target_scale_alone():
+    """Many dim images and one bright one: the pooled 99.9th percentile clips the bright one, a higher one keeps it."""
+    t = np.zeros((100, 10, 10)); t[:, 0, 0] = 1.0; t[0, 0, :5] = 10.0  # 0.05 % of pixels at 10
+    x = np.full_like(t, 3.0)
+    low = P.fit_normalisation(x, t)
+    high = P.fit_normalisation(x, t, target_percentile=100.0)
+    assert low.target_scale == pytest.approx(1.25 * np.percentile(t, 99.9)) and low.target_scale < 10
+    assert high.target_scale == pytest.approx(12.5) and high.input_scale == low.input_scale == 3.0
+    assert high.targets(t).max() == pytest.approx(0.8)
+    with pytest.raises(ValueError, match="target_percentile must be in"):
+        P.fit_normalisation(x, t, target_percentile=0)
