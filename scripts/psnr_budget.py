@@ -1,0 +1,118 @@
+"""Where a model's whole-field PSNR on the held-out real fields goes, next to the oracle blur's.
+
+    python scripts/psnr_budget.py --model cos7 [--json OUT.json]
+
+Issue 12 asks the real-data model for +0.3 dB PSNR over the oracle Gaussian blur on whole held-out
+fields. This script measures how much PSNR each kind of improvement could buy at most, so that a
+margin that is not reached can be told apart from a margin that cannot be reached this way. Per
+held-out field, every row is the whole-field PSNR after the affine least-squares fit of
+:func:`frcnet_lite.comparison.score`:
+
+- ``network`` and ``oracle blur`` (the blur width chosen for PSNR on the field itself);
+- ``best linear filter (oracle)``: the least-squares combination of Gaussian blurs
+  (sigma 1-32 px, plus a constant) fitted *on the field itself*: no linear filter of the sparse input
+  does better, whatever its width or shape;
+- ``network, monotone recalibration (oracle)``: the network's output mapped through the mean dense
+  value of each of its 200 quantile bins, fitted on the field itself: what any pointwise intensity
+  correction of the output could add;
+- ``network, regional brightness from the blur``: the output multiplied by the ratio of the
+  blur's and the output's local means (Gaussian, ``--regional-px``): brightness at that scale taken
+  from the input instead of the network (no oracle);
+- ``network, regional brightness from the dense image (oracle)``: the same ratio from the dense
+  image: how much the brightness at that scale is worth, information the sparse window may not hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+#: Gaussian widths (px) whose least-squares combination is the best linear filter.
+LINEAR_SIGMAS_PX = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32)
+
+
+def _affine(x: np.ndarray, d: np.ndarray) -> np.ndarray:
+    a = np.c_[x.ravel(), np.ones(x.size)]
+    coef, *_ = np.linalg.lstsq(a, d.ravel(), rcond=None)
+    return x * coef[0] + coef[1]
+
+
+def budget(pred: np.ndarray, sparse: np.ndarray, dense: np.ndarray, regional_px: float = 32.0) -> dict[str, float]:
+    """The rows of the module docstring for one field: ``{row: whole-field PSNR in dB}``."""
+    from scipy import ndimage
+
+    from frcnet_lite import comparison
+    from frcnet_lite.kde import gaussian_kde
+
+    pred, sparse, dense = (np.asarray(a, np.float64) for a in (pred, sparse, dense))
+    psnr = lambda img: float(comparison.score(img, dense)["psnr_db"])  # noqa: E731
+    blur_row = comparison.compare_field(sparse, dense, pred.astype(np.float32), comparison.BLUR_SIGMAS_PX)
+    sigma = blur_row.blur_sigma_px["psnr_db"]
+    blur = gaussian_kde(sparse, sigma)
+    rows = {"network": psnr(pred), "oracle blur": psnr(blur)}
+
+    feats = np.stack([ndimage.gaussian_filter(sparse, s) for s in LINEAR_SIGMAS_PX] + [np.ones_like(sparse)], -1)
+    flat = feats.reshape(-1, feats.shape[-1])
+    w, *_ = np.linalg.lstsq(flat[::3], dense.ravel()[::3], rcond=None)
+    rows["best linear filter (oracle)"] = psnr((flat @ w).reshape(sparse.shape))
+
+    edges = np.unique(np.quantile(pred, np.linspace(0, 1, 201)))
+    idx = np.clip(np.digitize(pred.ravel(), edges[1:-1]), 0, len(edges) - 2)
+    means = np.bincount(idx, dense.ravel(), len(edges) - 1) / np.maximum(np.bincount(idx, None, len(edges) - 1), 1)
+    rows["network, monotone recalibration (oracle)"] = psnr(means[idx].reshape(pred.shape))
+
+    p_fit, b_fit = _affine(pred, dense), _affine(blur, dense)
+    local = lambda img: ndimage.gaussian_filter(img, regional_px) + 1e-9  # noqa: E731
+    rows[f"network, regional brightness ({regional_px:g} px) from the blur"] = psnr(p_fit * local(b_fit) / local(p_fit))
+    rows[f"network, regional brightness ({regional_px:g} px) from the dense image (oracle)"] = psnr(
+        p_fit * local(dense) / local(p_fit))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", default="cos7", help="shipped model name or folder (default %(default)s)")
+    ap.add_argument("--regional-px", type=float, default=32.0, help="scale of 'regional brightness' (px)")
+    ap.add_argument("--json", default=None, help="also write the numbers here")
+    args = ap.parse_args(argv)
+    if not args.regional_px > 0:
+        print(f"error: --regional-px must be > 0, got {args.regional_px}", file=sys.stderr)
+        return 2
+
+    from frcnet_lite import comparison
+    from frcnet_lite.model import load_model
+    from frcnet_lite.reconstruct import TilingConfig, model_predict_fn, predict_tiled
+
+    model = load_model(args.model)
+    cfg = model.frcnet_info.train_config
+    folder, names = cfg.get("image_pairs_dir", ""), cfg.get("val_fields", [])
+    if not folder or not Path(folder).is_dir() or not names:
+        print(f"error: model {args.model!r} was not trained on image pairs found here (image_pairs_dir {folder!r})",
+              file=sys.stderr)
+        return 2
+    fields = comparison.held_out_fields(folder, names)
+    out = {}
+    for name, (sparse, dense) in fields.items():
+        pred = predict_tiled(np.asarray(sparse, np.float32), model_predict_fn(model, tta=True), TilingConfig(),
+                             progress=False)
+        out[name] = budget(pred, sparse, dense, args.regional_px)
+    labels = list(next(iter(out.values())))
+    print("| whole-field PSNR (dB) | " + " | ".join(out) + " |")
+    print("|---|" + "---|" * len(out))
+    for i, label in enumerate(labels):
+        cells = [f"{list(r.values())[i]:.2f}" for r in out.values()]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
