@@ -1,0 +1,54 @@
+"""scripts/psnr_budget.py on synthetic fields whose answers are known."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def script():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import psnr_budget
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    return psnr_budget
+
+
+def _field(seed=0, size=96):
+    rng = np.random.default_rng(seed)
+    density = ndimage.gaussian_filter(rng.random((size, size)) ** 8, 2.0) * 50
+    sparse = rng.poisson(density).astype(np.float64)
+    return sparse, density
+
+
+def test_a_blur_of_the_input_is_its_own_best_linear_filter(script):
+    """Dense image = a blur of the sparse input: the linear oracle and the blur reach it; the rows are ordered."""
+    sparse, _ = _field()
+    dense = ndimage.gaussian_filter(sparse, 3.0)
+    rows = script.budget(ndimage.gaussian_filter(sparse, 1.0), sparse, dense, regional_px=8)
+    assert rows["best linear filter (oracle)"] > 40  # sigma 3 px is one of the basis blurs: near-exact
+    assert rows["oracle blur"] > 40
+    assert rows["best linear filter (oracle)"] >= rows["network"]
+    assert rows["network, monotone recalibration (oracle)"] >= rows["network"] - 1e-6
+
+
+def test_a_perfect_network_is_not_improved(script):
+    sparse, density = _field(1)
+    rows = script.budget(density, sparse, density, regional_px=8)
+    assert rows["network"] > 60 and rows["network"] > rows["oracle blur"] + 10
+
+
+def test_regional_brightness_from_the_dense_image_fixes_a_slow_gain_error(script):
+    sparse, density = _field(2)
+    yy = np.linspace(0.5, 1.5, density.shape[0])[:, None] * np.ones_like(density)
+    rows = script.budget(density * yy, sparse, density, regional_px=8)
+    oracle = rows["network, regional brightness (8 px) from the dense image (oracle)"]
+    assert oracle > rows["network"] + 5
