@@ -1,8 +1,27 @@
 """Test-suite hooks: tests marked ``gpu`` are skipped, with the reason, on a machine without a GPU."""
 
 import functools
+import importlib
+import sys
+from pathlib import Path
 
 import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+@pytest.fixture(scope="session")
+def import_script():
+    """``import_script("train_simulated")``: a module of ``scripts/`` (which import each other by name)."""
+
+    def load(name: str):
+        sys.path.insert(0, str(SCRIPTS))
+        try:
+            return importlib.import_module(name)
+        finally:
+            sys.path.remove(str(SCRIPTS))
+
+    return load
 
 
 @functools.lru_cache(maxsize=1)

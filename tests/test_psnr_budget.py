@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy import ndimage
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture(scope="module")
-def script():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import psnr_budget
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-    return psnr_budget
+def script(import_script):
+    return import_script("psnr_budget")
 
 
 def _field(seed=0, size=96):

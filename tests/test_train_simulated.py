@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,13 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def script():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import train_simulated
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-    return train_simulated
+def script(import_script):
+    return import_script("train_simulated")
 
 
 def test_shifted_regime_lies_outside_the_training_ranges(script):
