@@ -26,7 +26,38 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).parent))
 
 
-def _readme(name: str, config, info, table: str, met: bool, out: dict, train_s: float, wall_s: float | None) -> str:
+def sqrt_note(info) -> str:
+    """The README's words for the model's input transform (nothing for the linear one)."""
+    if getattr(info, "input_transform", "linear") == "sqrt":
+        return "; the network sees their square root (variance-stabilised, `input_transform: sqrt`)"
+    return ""
+
+
+def budget_section(budget: dict, pixel_size_nm: float) -> str:
+    """The README's "Where the PSNR goes" table and its reading, computed from :func:`psnr_budget.run`."""
+    from psnr_budget import markdown
+
+    def gain(row: str, field: str) -> float:
+        rows = budget[field]
+        return rows[next(k for k in rows if k.startswith(row))] - rows["network"]
+
+    share = [gain("network, regional brightness (32 px) from the blur", f) /
+             gain("network, regional brightness (32 px) from the dense", f) for f in budget]
+    lin = max(budget[f]["best linear filter (oracle)"] - budget[f]["oracle blur"] for f in budget)
+    cal = max(gain("network, monotone recalibration", f) for f in budget)
+    dense = min(gain("network, regional brightness (32 px) from the dense", f) for f in budget)
+    return f"""{markdown(budget)}
+
+No isotropic linear filter of the sparse input (any combination of Gaussian blurs) beats the oracle blur by more
+than {lin:.2f} dB here,
+and no pointwise correction of the network's intensities adds more than {cal:.2f} dB. The brightness of
+{32 * pixel_size_nm / 1000:.2f} µm regions is worth at least {dense:.2f} dB (the last row), but taken from the blur
+of the sparse input the same correction recovers only {min(share):.0%}-{max(share):.0%} of that: the sparse window
+does not carry most of it."""
+
+
+def _readme(name: str, config, info, table: str, met: bool, out: dict, train_s: float, wall_s: float | None,
+            budget: dict | None = None) -> str:
     from real_data_table import REQUIRED
 
     data = info.data
@@ -40,7 +71,7 @@ COS-7 microtubule data published with Berberich et al., Front. Bioinform. 2021 (
 fields {', '.join(config.val_fields)} were held out (split by field: no pixel of them was trained on).
 
 - input: histogram of a sparse subset of the localizations (raw counts per {info.pixel_size_nm:g} nm pixel;
-  median {data.get('input_counts_per_um2', float('nan')):.0f} localizations per um^2 in training);
+  median {data.get('input_counts_per_um2', float('nan')):.0f} localizations per um^2 in training{sqrt_note(info)});
   output: the dense image (the pairs' `_full` rendering of all localizations, in its 16-bit units);
 - loss {config.loss_weights} (area-FRC cut-off {config.frc_cutoff}), {config.epochs} epochs x {config.steps_per_epoch}
   steps, batch {config.batch_size}, {config.patch_size} px patches (rotation + flips), seed {config.seed};
@@ -88,12 +119,20 @@ the shipped model's table):
 | the shipped model fine-tuned 5,000 more steps (`init_from`, Adam 5e-4, seed 1) | +0.010 / -0.09 / +0.014 | +0.014 / -0.05 / +0.029 |
 | that, with BatchNorm statistics re-estimated over 800 training patches | +0.008 / -0.11 / +0.012 | +0.013 / -0.07 / +0.027 |
 | the shipped model's and the MSE-50 run's outputs averaged (an ensemble of two) | +0.013 / +0.00 / +0.020 | +0.017 / +0.01 / +0.032 |
+| targets rescaled per field to one gain and offset against the σ = 3 px blur of their input (the `_full` images are each stretched to a similar 99.9th percentile, so their gain per sparse count differs 4.4-fold between fields), 1,000 steps | -0.001 / -0.06 / +0.018 | +0.009 / +0.00 / +0.033 |
+| square-root input (`input_transform: sqrt`), 5,000 steps | +0.011 / -0.06 / +0.015 | +0.010 / -0.09 / +0.023 |
 
 None is better than the shipped model by more than the run-to-run spread, so it stays as it is: the last row of
-the first table trained for {config.epochs * config.steps_per_epoch:,} steps. Where the PSNR goes: half of the
-oracle blur's squared error lies on the brightest 2.5 % of pixels (filament centres, dense > 0.5 of its 99.9th
-percentile), where both it and the network fall short by ~0.4 of that scale on average; the network draws filaments
-of even brightness where the dense image's brightness varies with the local labelling.
+the first table trained for {config.epochs * config.steps_per_epoch:,} steps.
+
+## Where the PSNR goes
+
+Half of the oracle blur's squared error lies on the brightest 2.5 % of pixels (filament centres, dense > 0.5 of its
+99.9th percentile), where both it and the network fall short by ~0.4 of that scale on average. How much whole-field
+PSNR each kind of improvement could buy at most (`python scripts/psnr_budget.py --model {name}`; rows marked
+"oracle" are fitted on the held-out field itself):
+
+{budget_section(budget, info.pixel_size_nm) if budget else "(not measured)"}
 """
 
 
@@ -146,7 +185,9 @@ def main(argv=None) -> int:
     info_json["data"] = data
     (work / "model.json").write_text(json.dumps(info_json, indent=2, sort_keys=True))
     info = read_model_info(work)
-    readme = _readme(args.name, config, info, table, met, out, train_s, wall)
+    from psnr_budget import run
+
+    readme = _readme(args.name, config, info, table, met, out, train_s, wall, budget=run(str(work)))
     if args.no_package:
         print(readme)
         return 0

@@ -10,8 +10,8 @@ held-out field, every row is the whole-field PSNR after the affine least-squares
 
 - ``network`` and ``oracle blur`` (the blur width chosen for PSNR on the field itself);
 - ``best linear filter (oracle)``: the least-squares combination of Gaussian blurs
-  (sigma 1-32 px, plus a constant) fitted *on the field itself*: no linear filter of the sparse input
-  does better, whatever its width or shape;
+  (sigma 1-32 px, plus a constant) fitted *on the field itself*: no isotropic linear filter of the
+  sparse input built from them does better, whatever its width or profile;
 - ``network, monotone recalibration (oracle)``: the network's output mapped through the mean dense
   value of each of its 200 quantile bins, fitted on the field itself: what any pointwise intensity
   correction of the output could add;
@@ -76,6 +76,34 @@ def budget(pred: np.ndarray, sparse: np.ndarray, dense: np.ndarray, regional_px:
     return rows
 
 
+def run(model_name: str, regional_px: float = 32.0) -> dict[str, dict[str, float]]:
+    """:func:`budget` of every field the model's training config held out: ``{field: {row: dB}}``."""
+    from frcnet_lite import comparison
+    from frcnet_lite.model import load_model
+    from frcnet_lite.reconstruct import TilingConfig, model_predict_fn, predict_tiled
+
+    model = load_model(model_name)
+    cfg = model.frcnet_info.train_config
+    folder, names = cfg.get("image_pairs_dir", ""), cfg.get("val_fields", [])
+    if not folder or not Path(folder).is_dir() or not names:
+        raise ValueError(f"model {model_name!r} was not trained on image pairs found here "
+                         f"(image_pairs_dir {folder!r})")
+    out = {}
+    for name, (sparse, dense) in comparison.held_out_fields(folder, names).items():
+        pred = predict_tiled(np.asarray(sparse, np.float32), model_predict_fn(model, tta=True), TilingConfig(),
+                             progress=False)
+        out[name] = budget(pred, sparse, dense, regional_px)
+    return out
+
+
+def markdown(out: dict[str, dict[str, float]]) -> str:
+    """A Markdown table: one row per :func:`budget` row, one column per field."""
+    lines = ["| whole-field PSNR (dB) | " + " | ".join(out) + " |", "|---|" + "---|" * len(out)]
+    for label in next(iter(out.values())):
+        lines.append(f"| {label} | " + " | ".join(f"{r[label]:.2f}" for r in out.values()) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="cos7", help="shipped model name or folder (default %(default)s)")
@@ -85,30 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.regional_px > 0:
         print(f"error: --regional-px must be > 0, got {args.regional_px}", file=sys.stderr)
         return 2
-
-    from frcnet_lite import comparison
-    from frcnet_lite.model import load_model
-    from frcnet_lite.reconstruct import TilingConfig, model_predict_fn, predict_tiled
-
-    model = load_model(args.model)
-    cfg = model.frcnet_info.train_config
-    folder, names = cfg.get("image_pairs_dir", ""), cfg.get("val_fields", [])
-    if not folder or not Path(folder).is_dir() or not names:
-        print(f"error: model {args.model!r} was not trained on image pairs found here (image_pairs_dir {folder!r})",
-              file=sys.stderr)
+    try:
+        out = run(args.model, args.regional_px)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    fields = comparison.held_out_fields(folder, names)
-    out = {}
-    for name, (sparse, dense) in fields.items():
-        pred = predict_tiled(np.asarray(sparse, np.float32), model_predict_fn(model, tta=True), TilingConfig(),
-                             progress=False)
-        out[name] = budget(pred, sparse, dense, args.regional_px)
-    labels = list(next(iter(out.values())))
-    print("| whole-field PSNR (dB) | " + " | ".join(out) + " |")
-    print("|---|" + "---|" * len(out))
-    for i, label in enumerate(labels):
-        cells = [f"{list(r.values())[i]:.2f}" for r in out.values()]
-        print(f"| {label} | " + " | ".join(cells) + " |")
+    print(markdown(out))
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2))
     return 0

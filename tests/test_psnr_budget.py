@@ -42,3 +42,14 @@ def test_regional_brightness_from_the_dense_image_fixes_a_slow_gain_error(script
     rows = script.budget(density * yy, sparse, density, regional_px=8)
     oracle = rows["network, regional brightness (8 px) from the dense image (oracle)"]
     assert oracle > rows["network"] + 5
+
+
+def test_markdown_has_a_row_per_budget_line_and_a_column_per_field(script):
+    out = {"a": {"network": 20.0, "oracle blur": 19.5}, "b": {"network": 21.0, "oracle blur": 21.25}}
+    lines = script.markdown(out).splitlines()
+    assert lines[0] == "| whole-field PSNR (dB) | a | b |" and lines[2:] == [
+        "| network | 20.00 | 21.00 |", "| oracle blur | 19.50 | 21.25 |"]
+
+
+def test_a_model_not_trained_on_image_pairs_is_refused(script):
+    assert script.main(["--model", "simulated"]) == 2
