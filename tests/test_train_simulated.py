@@ -136,3 +136,19 @@ def test_bars_compare_margins_with_their_sem_and_the_paper(script):
     assert met["two filaments (sparrow): network < 89.15 nm"]
     assert not met["two filaments (sparrow): network <= best sparse baseline"]  # the histogram's 65 nm
     assert "| **no** |" in script.bars_table(script.bars(results))
+
+
+def test_density_table_splits_by_input_counts_and_says_where_it_loses(script):
+    def patch(counts, margin):
+        return {"input_counts": counts, "blur_sigma_px": {"psnr_db": 1.0 if counts > 50 else 3.0},
+                "network": {k: margin for k in script.KEYS}, "best blur (oracle)": {k: 0.0 for k in script.KEYS}}
+
+    rng = np.random.default_rng(0)
+    pp = [patch(c, 0.5 + 0.01 * rng.standard_normal()) for c in range(10, 40)]
+    pp += [patch(c, -1.0 + 0.01 * rng.standard_normal()) for c in range(100, 110)]
+    text = script.density_table(pp)
+    lines = text.splitlines()
+    assert lines[2].startswith("| 10-19 | 10 |") and lines[5].startswith("| 100-109 | 10 |")
+    assert "lowest (-1.00 ± 0.00 dB) for patches with 100-109" in text
+    assert "below zero by more than 2 SEM for 100-109 localizations" in text and "1.0 px on average" in text
+    assert "not recorded" in script.density_table([{"network": {}}])
