@@ -425,7 +425,7 @@ def density_table(per_patch: Sequence[Mapping], groups: int = 4) -> str:
     lines = ["| sparse localizations per patch | patches | " + " | ".join(KEYS) + " |",
              "|---|---|" + "---|" * len(KEYS)]
     psnr = []
-    for part in np.array_split(order, groups):
+    for part in np.array_split(order, min(groups, len(order))):  # fewer patches than groups: one patch each
         counts = [per_patch[i]["input_counts"] for i in part]
         cells = []
         for k in KEYS:

@@ -152,3 +152,4 @@ def test_density_table_splits_by_input_counts_and_says_where_it_loses(script):
     assert "lowest (-1.00 ± 0.00 dB) for patches with 100-109" in text
     assert "below zero by more than 2 SEM for 100-109 localizations" in text and "1.0 px on average" in text
     assert "not recorded" in script.density_table([{"network": {}}])
+    assert script.density_table(pp[:2]).count("\n| 1") == 2  # fewer patches than quarters: a row each
