@@ -284,19 +284,16 @@ def wrap_for_counts(generator, input_scale: float, target_scale: float, input_tr
     tf()
     import keras  # noqa: PLC0415
 
-    from .pipeline import INPUT_TRANSFORMS, SQRT_KNOTS, sqrt_counts  # noqa: PLC0415
+    from .pipeline import SQRT_KNOTS, check_input_transform, sqrt_counts, sqrt_hinges  # noqa: PLC0415
 
-    if input_transform not in INPUT_TRANSFORMS:
-        raise ValueError(f"input_transform must be one of {INPUT_TRANSFORMS}, got {input_transform!r}")
+    check_input_transform(input_transform)
     inputs = keras.Input(shape=(None, None, 1), name="counts")
     x, unit = inputs, float(input_scale)
     if input_transform == "sqrt":
-        k = np.arange(SQRT_KNOTS + 1, dtype=np.float64)
-        slopes = np.diff(np.sqrt(k))  # segment k: [k, k + 1]; the last one continues beyond
-        gains = np.diff(np.concatenate([[0.0], slopes]))  # slope change at knot k = 0..knots-1
+        offsets, gains = sqrt_hinges()
         hinges = keras.layers.Conv2D(SQRT_KNOTS, 1, trainable=False, name="counts_sqrt_hinges")
         x = keras.layers.ReLU(name="counts_sqrt_relu")(hinges(x))
-        hinges.set_weights([np.ones((1, 1, 1, SQRT_KNOTS), "float32"), -k[:-1].astype("float32")])
+        hinges.set_weights([np.ones((1, 1, 1, SQRT_KNOTS), "float32"), -offsets.astype("float32")])
         total = keras.layers.Conv2D(1, 1, use_bias=False, trainable=False, name="counts_sqrt")
         x = total(x)
         total.set_weights([gains.reshape(1, 1, SQRT_KNOTS, 1).astype("float32")])

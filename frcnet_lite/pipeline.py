@@ -25,7 +25,8 @@ import numpy as np
 
 from ._tf import tf
 
-__all__ = ["Normalisation", "fit_normalisation", "sqrt_counts", "INPUT_TRANSFORMS", "SQRT_KNOTS",
+__all__ = ["Normalisation", "fit_normalisation", "sqrt_counts", "sqrt_hinges", "check_input_transform",
+           "check_target_percentile", "INPUT_TRANSFORMS", "SQRT_KNOTS",
            "rotate_size_for", "augment_pair", "dataset_tensors", "make_dataset",
            "make_validation_arrays"]
 
@@ -36,13 +37,42 @@ INPUT_TRANSFORMS = ("linear", "sqrt")
 SQRT_KNOTS = 16
 
 
+def check_input_transform(value: str) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of :data:`INPUT_TRANSFORMS`."""
+    if value not in INPUT_TRANSFORMS:
+        raise ValueError(f"input_transform must be one of {INPUT_TRANSFORMS}, got {value!r}")
+
+
+def check_target_percentile(value: float) -> None:
+    """Raise ``ValueError`` unless ``0 < value <= 100``."""
+    if not 0 < float(value) <= 100:
+        raise ValueError(f"target_percentile must be in (0, 100], got {value!r}")
+
+
+def sqrt_hinges(knots: int = SQRT_KNOTS) -> tuple[np.ndarray, np.ndarray]:
+    """``(offsets, gains)`` with ``sqrt_counts(x) = sum(gains * relu(x - offsets))``: one hinge per integer knot.
+
+    Each gain is the change of slope of the square root's piecewise-linear interpolation at its
+    knot; the last segment's slope (the sum of the gains) continues beyond ``knots``.
+
+    Examples
+    --------
+    >>> offsets, gains = sqrt_hinges(4)
+    >>> offsets.tolist(), round(float(gains.sum()), 4)  # the last slope: 2 - sqrt(3)
+    ([0.0, 1.0, 2.0, 3.0], 0.2679)
+    """
+    k = np.arange(knots + 1, dtype=np.float64)
+    slopes = np.diff(np.sqrt(k))  # slope of segment [k, k + 1]
+    return k[:-1], np.diff(np.concatenate([[0.0], slopes]))
+
+
 def sqrt_counts(counts, knots: int = SQRT_KNOTS) -> np.ndarray:
     """Square-root compression of counts: exact at the integers ``0..knots``, linear in between and beyond.
 
     The square root stabilises the variance of Poisson counts (Anscombe 1948), so a dense patch does
     not reach the network as a much larger, noisier signal than the sparse ones it mostly trains on.
-    Piecewise-linear so that a saved model computes it with built-in layers (a 1x1 convolution,
-    ReLU, a 1x1 convolution: :func:`frcnet_lite.model.wrap_for_counts`), value for value the same.
+    Piecewise-linear so that a saved model computes it with built-in layers from :func:`sqrt_hinges`
+    (a 1x1 convolution, ReLU, a 1x1 convolution: :func:`frcnet_lite.model.wrap_for_counts`).
 
     Examples
     --------
@@ -53,8 +83,8 @@ def sqrt_counts(counts, knots: int = SQRT_KNOTS) -> np.ndarray:
     """
     x = np.maximum(np.asarray(counts, np.float64), 0.0)
     k = np.arange(knots + 1, dtype=np.float64)
-    slopes = np.diff(np.sqrt(k))  # slope of segment [k, k + 1]
-    return np.interp(x, k, np.sqrt(k)) + np.maximum(x - knots, 0.0) * slopes[-1]
+    last_slope = float(sqrt_hinges(knots)[1].sum())
+    return np.interp(x, k, np.sqrt(k)) + np.maximum(x - knots, 0.0) * last_slope
 
 
 #: Rotated-window / kept-patch ratio of the method (750 px rotated, 512 px kept).
@@ -81,8 +111,7 @@ class Normalisation:
     input_transform: str = "linear"
 
     def __post_init__(self) -> None:
-        if self.input_transform not in INPUT_TRANSFORMS:
-            raise ValueError(f"input_transform must be one of {INPUT_TRANSFORMS}, got {self.input_transform!r}")
+        check_input_transform(self.input_transform)
 
     def inputs(self, counts: np.ndarray) -> np.ndarray:
         """Map raw counts to the generator's input range."""
@@ -119,8 +148,7 @@ def fit_normalisation(inputs: np.ndarray, targets: np.ndarray, percentile: float
         raise ValueError("cannot fit a normalisation on empty arrays")
     in_scale = max(1.0, float(np.percentile(inputs, percentile)))
     tp = percentile if target_percentile is None else target_percentile
-    if not 0 < tp <= 100:
-        raise ValueError(f"target_percentile must be in (0, 100], got {tp!r}")
+    check_target_percentile(tp)
     t = float(np.percentile(targets, tp))
     if not (np.isfinite(t) and t > 0):
         t = float(targets.max())

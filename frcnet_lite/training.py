@@ -201,12 +201,10 @@ class TrainConfig:
             kinds = sorted(set(TARGETS) - {"images"})
             raise ValueError(f"target_kind must be one of {kinds} (or 'images' with image_pairs_dir), "
                              f"got {self.target_kind!r}")
-        from .pipeline import INPUT_TRANSFORMS  # noqa: PLC0415
+        from .pipeline import check_input_transform, check_target_percentile  # noqa: PLC0415
 
-        if self.input_transform not in INPUT_TRANSFORMS:
-            raise ValueError(f"input_transform must be one of {INPUT_TRANSFORMS}, got {self.input_transform!r}")
-        if not 0 < float(self.target_percentile) <= 100:
-            raise ValueError(f"target_percentile must be in (0, 100], got {self.target_percentile!r}")
+        check_input_transform(self.input_transform)
+        check_target_percentile(self.target_percentile)
         if not isinstance(self.init_from, str):
             raise ValueError(f"init_from must be a model name or folder (text), got {self.init_from!r}")
         if not (self.pixel_size_nm == 0 or (math.isfinite(self.pixel_size_nm) and self.pixel_size_nm > 0)):

@@ -35,23 +35,22 @@ def sqrt_note(info) -> str:
 
 def budget_section(budget: dict, pixel_size_nm: float) -> str:
     """The README's "Where the PSNR goes" table and its reading, computed from :func:`psnr_budget.run`."""
-    from psnr_budget import markdown
+    from psnr_budget import REGIONAL_PX, markdown, regional_label
 
     def gain(row: str, field: str) -> float:
-        rows = budget[field]
-        return rows[next(k for k in rows if k.startswith(row))] - rows["network"]
+        return budget[field][row] - budget[field]["network"]
 
-    share = [gain("network, regional brightness (32 px) from the blur", f) /
-             gain("network, regional brightness (32 px) from the dense", f) for f in budget]
+    from_blur, from_dense = regional_label("the blur"), regional_label("the dense image")
+    share = [gain(from_blur, f) / gain(from_dense, f) for f in budget]
     lin = max(budget[f]["best linear filter (oracle)"] - budget[f]["oracle blur"] for f in budget)
-    cal = max(gain("network, monotone recalibration", f) for f in budget)
-    dense = min(gain("network, regional brightness (32 px) from the dense", f) for f in budget)
+    cal = max(gain("network, monotone recalibration (oracle)", f) for f in budget)
+    dense = min(gain(from_dense, f) for f in budget)
     return f"""{markdown(budget)}
 
 No isotropic linear filter of the sparse input (any combination of Gaussian blurs) beats the oracle blur by more
 than {lin:.2f} dB here,
 and no pointwise correction of the network's intensities adds more than {cal:.2f} dB. The brightness of
-{32 * pixel_size_nm / 1000:.2f} µm regions is worth at least {dense:.2f} dB (the last row), but taken from the blur
+{REGIONAL_PX * pixel_size_nm / 1000:.2f} µm regions is worth at least {dense:.2f} dB (the last row), but taken from the blur
 of the sparse input the same correction recovers only {min(share):.0%}-{max(share):.0%} of that: the sparse window
 does not carry most of it."""
 
@@ -165,7 +164,7 @@ def main(argv=None) -> int:
         (work / "wall_seconds.json").write_text(json.dumps({"wall_s": wall}))
     elif (work / "wall_seconds.json").is_file():
         wall = json.loads((work / "wall_seconds.json").read_text())["wall_s"]
-    out, table, met = evaluate(str(work), str(cfg_path))
+    out, table, met, images = evaluate(str(work), str(cfg_path))
     print(table)
     (work / "validation.json").write_text(json.dumps(out, indent=2))
     fig = plot_history(load_history(work), title=f"{args.name} training")
@@ -185,9 +184,9 @@ def main(argv=None) -> int:
     info_json["data"] = data
     (work / "model.json").write_text(json.dumps(info_json, indent=2, sort_keys=True))
     info = read_model_info(work)
-    from psnr_budget import run
+    from psnr_budget import from_evaluation
 
-    readme = _readme(args.name, config, info, table, met, out, train_s, wall, budget=run(str(work)))
+    readme = _readme(args.name, config, info, table, met, out, train_s, wall, budget=from_evaluation(images))
     if args.no_package:
         print(readme)
         return 0

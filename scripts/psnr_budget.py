@@ -33,29 +33,40 @@ from pathlib import Path
 import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).parent))
 
 #: Gaussian widths (px) whose least-squares combination is the best linear filter.
 LINEAR_SIGMAS_PX = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32)
 
 
-def _affine(x: np.ndarray, d: np.ndarray) -> np.ndarray:
-    a = np.c_[x.ravel(), np.ones(x.size)]
-    coef, *_ = np.linalg.lstsq(a, d.ravel(), rcond=None)
-    return x * coef[0] + coef[1]
+#: Default scale of the "regional brightness" rows (px).
+REGIONAL_PX = 32.0
 
 
-def budget(pred: np.ndarray, sparse: np.ndarray, dense: np.ndarray, regional_px: float = 32.0) -> dict[str, float]:
-    """The rows of the module docstring for one field: ``{row: whole-field PSNR in dB}``."""
+def regional_label(source: str, regional_px: float = REGIONAL_PX) -> str:
+    """The row name of the regional-brightness correction taken from ``source`` ("the blur", "the dense image")."""
+    oracle = " (oracle)" if source == "the dense image" else ""
+    return f"network, regional brightness ({regional_px:g} px) from {source}{oracle}"
+
+
+def budget(pred: np.ndarray, sparse: np.ndarray, dense: np.ndarray, regional_px: float = REGIONAL_PX,
+           sigma_px: float | None = None) -> dict[str, float]:
+    """The rows of the module docstring for one field: ``{row: whole-field PSNR in dB}``.
+
+    ``sigma_px``: the oracle blur's width for PSNR when already known (e.g. from
+    ``real_data_table.evaluate``); otherwise searched over ``comparison.BLUR_SIGMAS_PX``.
+    """
     from scipy import ndimage
 
     from frcnet_lite import comparison
     from frcnet_lite.kde import gaussian_kde
+    from frcnet_lite.metrics import normalise_pair
 
     pred, sparse, dense = (np.asarray(a, np.float64) for a in (pred, sparse, dense))
     psnr = lambda img: float(comparison.score(img, dense)["psnr_db"])  # noqa: E731
-    blur_row = comparison.compare_field(sparse, dense, pred.astype(np.float32), comparison.BLUR_SIGMAS_PX)
-    sigma = blur_row.blur_sigma_px["psnr_db"]
-    blur = gaussian_kde(sparse, sigma)
+    if sigma_px is None:
+        sigma_px = comparison.best_blur(sparse, dense)["psnr_db"][1]
+    blur = gaussian_kde(sparse, sigma_px)
     rows = {"network": psnr(pred), "oracle blur": psnr(blur)}
 
     feats = np.stack([ndimage.gaussian_filter(sparse, s) for s in LINEAR_SIGMAS_PX] + [np.ones_like(sparse)], -1)
@@ -68,32 +79,29 @@ def budget(pred: np.ndarray, sparse: np.ndarray, dense: np.ndarray, regional_px:
     means = np.bincount(idx, dense.ravel(), len(edges) - 1) / np.maximum(np.bincount(idx, None, len(edges) - 1), 1)
     rows["network, monotone recalibration (oracle)"] = psnr(means[idx].reshape(pred.shape))
 
-    p_fit, b_fit = _affine(pred, dense), _affine(blur, dense)
+    # on the dense image's scale (affine fits); PSNR below is scale-free, so the dense image's own scale is kept
+    (p_fit, d_unit), (b_fit, _) = normalise_pair(pred, dense, "affine"), normalise_pair(blur, dense, "affine")
     local = lambda img: ndimage.gaussian_filter(img, regional_px) + 1e-9  # noqa: E731
-    rows[f"network, regional brightness ({regional_px:g} px) from the blur"] = psnr(p_fit * local(b_fit) / local(p_fit))
-    rows[f"network, regional brightness ({regional_px:g} px) from the dense image (oracle)"] = psnr(
-        p_fit * local(dense) / local(p_fit))
+    rows[regional_label("the blur", regional_px)] = psnr(p_fit * local(b_fit) / local(p_fit))
+    rows[regional_label("the dense image", regional_px)] = psnr(p_fit * local(d_unit) / local(p_fit))
     return rows
 
 
-def run(model_name: str, regional_px: float = 32.0) -> dict[str, dict[str, float]]:
-    """:func:`budget` of every field the model's training config held out: ``{field: {row: dB}}``."""
-    from frcnet_lite import comparison
-    from frcnet_lite.model import load_model
-    from frcnet_lite.reconstruct import TilingConfig, model_predict_fn, predict_tiled
+def run(model_name: str, regional_px: float = REGIONAL_PX) -> dict[str, dict[str, float]]:
+    """:func:`budget` of every field the model's training config held out: ``{field: {row: dB}}``.
 
-    model = load_model(model_name)
-    cfg = model.frcnet_info.train_config
-    folder, names = cfg.get("image_pairs_dir", ""), cfg.get("val_fields", [])
-    if not folder or not Path(folder).is_dir() or not names:
-        raise ValueError(f"model {model_name!r} was not trained on image pairs found here "
-                         f"(image_pairs_dir {folder!r})")
-    out = {}
-    for name, (sparse, dense) in comparison.held_out_fields(folder, names).items():
-        pred = predict_tiled(np.asarray(sparse, np.float32), model_predict_fn(model, tta=True), TilingConfig(),
-                             progress=False)
-        out[name] = budget(pred, sparse, dense, regional_px)
-    return out
+    The fields are reconstructed once, by ``real_data_table.evaluate`` (the tiling and test-time
+    average of ``frcnet-lite reconstruct``); its oracle blur width for PSNR is reused.
+    """
+    from real_data_table import evaluate
+
+    return from_evaluation(evaluate(model_name)[3], regional_px)
+
+
+def from_evaluation(fields: dict, regional_px: float = REGIONAL_PX) -> dict[str, dict[str, float]]:
+    """:func:`budget` of each field of ``real_data_table.evaluate``'s fourth result (images and predictions)."""
+    return {name: budget(f["prediction"], f["sparse"], f["dense"], regional_px, f["blur_sigma_px"]["psnr_db"])
+            for name, f in fields.items()}
 
 
 def markdown(out: dict[str, dict[str, float]]) -> str:
@@ -107,7 +115,7 @@ def markdown(out: dict[str, dict[str, float]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="cos7", help="shipped model name or folder (default %(default)s)")
-    ap.add_argument("--regional-px", type=float, default=32.0, help="scale of 'regional brightness' (px)")
+    ap.add_argument("--regional-px", type=float, default=REGIONAL_PX, help="scale of 'regional brightness' (px)")
     ap.add_argument("--json", default=None, help="also write the numbers here")
     args = ap.parse_args(argv)
     if not args.regional_px > 0:
@@ -115,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         out = run(args.model, args.regional_px)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except SystemExit as exc:  # real_data_table's one-line error: a model not trained on image pairs found here
+        print(exc, file=sys.stderr)
         return 2
     print(markdown(out))
     if args.json:

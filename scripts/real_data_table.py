@@ -25,8 +25,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REQUIRED = {"ms_ssim": 0.02, "psnr_db": 0.3, "area_frc_0.2": 0.03}
 
 
-def evaluate(model_name: str, config_path: str | None = None) -> tuple[dict, str, bool]:
-    """Evaluate; return (JSON-friendly results, Markdown table, all margins met)."""
+def evaluate(model_name: str, config_path: str | None = None) -> tuple[dict, str, bool, dict]:
+    """Evaluate; return (JSON-friendly results, Markdown table, all margins met, images).
+
+    ``images``: ``{field: {"sparse", "dense", "prediction", "blur_sigma_px"}}``, for analyses that
+    need the reconstructions (``scripts/psnr_budget.py``) without making them again.
+    """
     from frcnet_lite import comparison
     from frcnet_lite.model import load_model
     from frcnet_lite.training import TrainConfig, read_config
@@ -48,7 +52,9 @@ def evaluate(model_name: str, config_path: str | None = None) -> tuple[dict, str
                   "margin": {k: res["whole"].margin(k) for k in comparison.METRICS},
                   "checkerboard": res["checkerboard"]}
            for name, res in results.items()}
-    return out, table, met
+    images = {name: {"sparse": fields[name][0], "dense": fields[name][1], "prediction": res["prediction"],
+                     "blur_sigma_px": res["whole"].blur_sigma_px} for name, res in results.items()}
+    return out, table, met, images
 
 
 def main(argv=None) -> int:
@@ -57,7 +63,7 @@ def main(argv=None) -> int:
     ap.add_argument("--config", default=None, help="training config naming the held-out fields (default: the model's)")
     ap.add_argument("--json", type=Path, default=None, help="also write the results as JSON here")
     args = ap.parse_args(argv)
-    out, table, met = evaluate(args.model, args.config)
+    out, table, met, _ = evaluate(args.model, args.config)
     print(table)
     for name, res in out.items():
         cb = res["checkerboard"]

@@ -417,8 +417,6 @@ def bars_table(checks: Sequence[Mapping]) -> str:
 
 def density_table(per_patch: Sequence[Mapping], groups: int = 4) -> str:
     """Network − oracle blur (paired, mean ± SEM) per quartile of the patches' sparse counts, with a reading."""
-    from frcnet_lite.metrics import _summarise
-
     if not per_patch or "input_counts" not in per_patch[0]:
         return "(input counts not recorded: re-run the evaluation)"
     order = np.argsort([p["input_counts"] for p in per_patch], kind="stable")
@@ -429,11 +427,11 @@ def density_table(per_patch: Sequence[Mapping], groups: int = 4) -> str:
         counts = [per_patch[i]["input_counts"] for i in part]
         cells = []
         for k in KEYS:
-            s = _summarise([per_patch[i]["network"][k] - per_patch[i]["best blur (oracle)"][k] for i in part])
-            cells.append(f"{s.mean:+.3g} ± {s.sem:.2g}")
+            s = _summary([per_patch[i]["network"][k] - per_patch[i]["best blur (oracle)"][k] for i in part])
+            cells.append(f"{s['mean']:+.3g} ± {s['sem']:.2g}")
             if k == "psnr_db":
                 sig = float(np.mean([per_patch[i]["blur_sigma_px"]["psnr_db"] for i in part]))
-                psnr.append((s.mean, s.sem, min(counts), max(counts), sig))
+                psnr.append((s["mean"], s["sem"], min(counts), max(counts), sig))
         lines.append(f"| {min(counts):,.0f}-{max(counts):,.0f} | {len(part)} | " + " | ".join(cells) + " |")
     worst = min(psnr)
     lost = [f"{lo:,.0f}-{hi:,.0f}" for m, e, lo, hi, _ in psnr if m + 2 * e < 0]
