@@ -93,6 +93,8 @@ class ModelInfo:
         fields, pixel size, target, the inputs' counts per um^2 (may be empty for old models).
     input_transform : str
         ``"linear"`` or ``"sqrt"`` (:class:`frcnet_lite.pipeline.Normalisation`).
+    local_sigma_px, local_floor : float
+        The local density counts and output are scaled by (0: none; :class:`frcnet_lite.pipeline.Normalisation`).
     """
 
     input_scale: float
@@ -104,6 +106,8 @@ class ModelInfo:
     metrics: dict = field(default_factory=dict)
     data: dict = field(default_factory=dict)
     input_transform: str = "linear"
+    local_sigma_px: float = 0.0
+    local_floor: float = 0.0
 
     def to_json(self) -> str:
         """Return the info as an indented JSON string."""
@@ -262,7 +266,8 @@ GENERATORS = {"unet": build_generator,
               "unet_fullres": functools.partial(build_generator, full_res_head=True)}
 
 
-def wrap_for_counts(generator, input_scale: float, target_scale: float, input_transform: str = "linear"):
+def wrap_for_counts(generator, input_scale: float, target_scale: float, input_transform: str = "linear",
+                    local_sigma_px: float = 0.0, local_floor: float = 0.0):
     """Wrap a generator so that it maps raw counts to density in target units.
 
     ``counts -> counts / input_scale * 2 - 1 -> generator -> (y + 1) / 2 * target_scale``,
@@ -270,6 +275,10 @@ def wrap_for_counts(generator, input_scale: float, target_scale: float, input_tr
     ``input_transform="sqrt"`` the counts are first compressed by
     :func:`frcnet_lite.pipeline.sqrt_counts` (a fixed sum of ReLU hinges: a 1x1 convolution,
     ReLU and a 1x1 convolution, not trainable) and mapped as ``2 * s / sqrt_counts(input_scale) - 1``.
+    With ``local_sigma_px > 0`` the counts are divided by their local density ``d``
+    (:func:`frcnet_lite.pipeline.local_density`: two fixed 1-D Gaussian convolutions of the counts
+    and of an all-ones image, their ratio plus ``local_floor``) and the output is multiplied by it:
+    ``counts -> counts / d -> ... -> (y + 1) / 2 * target_scale * d``.
 
     Examples
     --------
@@ -284,11 +293,26 @@ def wrap_for_counts(generator, input_scale: float, target_scale: float, input_tr
     tf()
     import keras  # noqa: PLC0415
 
-    from .pipeline import SQRT_KNOTS, check_input_transform, sqrt_counts, sqrt_hinges  # noqa: PLC0415
+    from .pipeline import (SQRT_KNOTS, check_input_transform, check_local, gaussian_taps,  # noqa: PLC0415
+                           sqrt_counts, sqrt_hinges)
 
     check_input_transform(input_transform)
+    check_local(local_sigma_px, local_floor, input_transform)
     inputs = keras.Input(shape=(None, None, 1), name="counts")
-    x, unit = inputs, float(input_scale)
+    x, unit, density = inputs, float(input_scale), None
+    if local_sigma_px > 0:
+        taps = gaussian_taps(local_sigma_px).astype("float32")
+        along_y = keras.layers.DepthwiseConv2D((taps.size, 1), padding="same", use_bias=False, trainable=False,
+                                               name="local_blur_y")
+        along_x = keras.layers.DepthwiseConv2D((1, taps.size), padding="same", use_bias=False, trainable=False,
+                                               name="local_blur_x")
+        ones = keras.layers.Rescaling(0.0, offset=1.0, name="local_ones")(inputs)
+        blurred, coverage = along_x(along_y(inputs)), along_x(along_y(ones))
+        along_y.set_weights([taps.reshape(-1, 1, 1, 1)])
+        along_x.set_weights([taps.reshape(1, -1, 1, 1)])
+        density = keras.layers.Rescaling(1.0, offset=float(local_floor), name="local_density")(
+            keras.ops.divide(blurred, coverage))
+        x = keras.ops.divide(inputs, density)
     if input_transform == "sqrt":
         offsets, gains = sqrt_hinges()
         hinges = keras.layers.Conv2D(SQRT_KNOTS, 1, trainable=False, name="counts_sqrt_hinges")
@@ -302,6 +326,8 @@ def wrap_for_counts(generator, input_scale: float, target_scale: float, input_tr
     y = generator(x)
     out = keras.layers.Rescaling(float(target_scale) / 2.0, offset=float(target_scale) / 2.0,
                                  dtype="float32", name="unit_to_density")(y)
+    if density is not None:
+        out = keras.layers.Multiply(name="times_local_density")([out, density])
     return keras.Model(inputs, out, name="frcnet_lite")
 
 

@@ -14,6 +14,12 @@ Inputs are mapped to the generator's range as ``counts / input_scale * 2 - 1`` (
 ``"linear"``) or ``2 * sqrt_counts(counts) / sqrt_counts(input_scale) - 1`` (``"sqrt"``: square-root
 compression, see :func:`sqrt_counts`); targets to ``[0, 1]`` as ``clip(target / target_scale, 0, 1)``
 (the loss space; see :mod:`frcnet_lite.losses`).
+
+With ``local_sigma_px > 0`` both are first divided by the input's *local density*
+(:func:`local_density`: the counts blurred by a wide Gaussian, plus a floor). The network then
+works in units of "times the neighbourhood's density": a dense region and a sparse one reach it,
+and the loss, on the same scale, no bright filament is clipped, and the regional brightness of the
+output is the input's (the model multiplies it back, :func:`frcnet_lite.model.wrap_for_counts`).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import numpy as np
 from ._tf import tf
 
 __all__ = ["Normalisation", "fit_normalisation", "sqrt_counts", "sqrt_hinges", "check_input_transform",
-           "check_target_percentile", "INPUT_TRANSFORMS", "SQRT_KNOTS",
+           "check_target_percentile", "INPUT_TRANSFORMS", "SQRT_KNOTS", "local_density", "gaussian_taps", "check_local",
            "rotate_size_for", "augment_pair", "dataset_tensors", "make_dataset",
            "make_validation_arrays"]
 
@@ -87,47 +93,135 @@ def sqrt_counts(counts, knots: int = SQRT_KNOTS) -> np.ndarray:
     return np.interp(x, k, np.sqrt(k)) + np.maximum(x - knots, 0.0) * last_slope
 
 
+def gaussian_taps(sigma_px: float) -> np.ndarray:
+    """The normalised 1-D Gaussian kernel of :func:`local_density` (radius ``int(4 sigma + 0.5)``, as scipy's).
+
+    Examples
+    --------
+    >>> k = gaussian_taps(2.0)
+    >>> k.size, round(float(k.sum()), 6), int(np.argmax(k))
+    (17, 1.0, 8)
+    """
+    if not (np.isfinite(sigma_px) and sigma_px > 0):
+        raise ValueError(f"local_sigma_px must be a finite number > 0, got {sigma_px!r}")
+    r = int(4.0 * float(sigma_px) + 0.5)
+    x = np.arange(-r, r + 1, dtype=np.float64)
+    k = np.exp(-0.5 * (x / float(sigma_px)) ** 2)
+    return k / k.sum()
+
+
+def local_density(counts, sigma_px: float, floor: float) -> np.ndarray:
+    """The local density of a histogram: Gaussian blur (``sigma_px``) over the image only, plus ``floor``.
+
+    Outside the image counts as unknown, not as empty: the blur is divided by the blur of an
+    all-ones image (so an image's border is not darker than its middle). Works on ``(H, W)`` or
+    ``(N, H, W)``; the model computes the same in its graph (:func:`frcnet_lite.model.wrap_for_counts`).
+
+    Examples
+    --------
+    >>> d = local_density(np.full((20, 30), 0.5), sigma_px=3.0, floor=0.1)
+    >>> round(float(d.min()), 6), round(float(d.max()), 6)  # flat in, flat out: the border too
+    (0.6, 0.6)
+    """
+    from scipy import ndimage
+
+    x = np.asarray(counts, np.float64)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"counts must be (H, W) or (N, H, W), got shape {x.shape}")
+    if not (np.isfinite(floor) and floor > 0):
+        raise ValueError(f"local_floor must be a finite number > 0, got {floor!r}")
+    k = gaussian_taps(sigma_px)
+
+    def blur(a):
+        for ax in (-2, -1):
+            a = ndimage.convolve1d(a, k, axis=ax, mode="constant")
+        return a
+
+    ones = blur(np.ones(x.shape[-2:]))
+    return (blur(x) / ones + float(floor)).astype(np.float32)
+
+
 #: Rotated-window / kept-patch ratio of the method (750 px rotated, 512 px kept).
 ROTATE_RATIO = 750 / 512
 
 
 @dataclass(frozen=True)
 class Normalisation:
-    """Linear maps of raw counts and target densities to the generator's ranges.
+    """Maps of raw counts and target densities to the generator's ranges.
 
     Attributes
     ----------
     input_scale : float
-        Counts equal to ``input_scale`` map to +1 (0 counts to -1).
+        Counts equal to ``input_scale`` map to +1 (0 counts to -1); with a local density, counts
+        equal to ``input_scale`` times it.
     target_scale : float
-        Densities equal to ``target_scale`` map to 1 in the loss space ([0, 1]).
+        Densities equal to ``target_scale`` map to 1 in the loss space ([0, 1]); with a local
+        density, ``target_scale`` times it.
     input_transform : {"linear", "sqrt"}
         ``"linear"``: ``counts / input_scale * 2 - 1``; ``"sqrt"``:
         ``2 * sqrt_counts(counts) / sqrt_counts(input_scale) - 1`` (:func:`sqrt_counts`).
+    local_sigma_px : float
+        0 (default): the maps above. ``> 0``: counts and targets are first divided by the input's
+        :func:`local_density` of this width (``"linear"`` only).
+    local_floor : float
+        The floor of the local density, in counts per pixel (needed when ``local_sigma_px > 0``).
     """
 
     input_scale: float
     target_scale: float
     input_transform: str = "linear"
+    local_sigma_px: float = 0.0
+    local_floor: float = 0.0
 
     def __post_init__(self) -> None:
         check_input_transform(self.input_transform)
+        check_local(self.local_sigma_px, self.local_floor, self.input_transform)
+
+    @property
+    def local(self) -> bool:
+        """Whether counts and targets are divided by the input's local density."""
+        return self.local_sigma_px > 0
+
+    def density(self, counts: np.ndarray) -> np.ndarray:
+        """The divisor of counts and targets: :func:`local_density` of ``counts``, or ones."""
+        if not self.local:
+            return np.ones(np.shape(counts), np.float32)
+        return local_density(counts, self.local_sigma_px, self.local_floor)
 
     def inputs(self, counts: np.ndarray) -> np.ndarray:
         """Map raw counts to the generator's input range."""
         if self.input_transform == "sqrt":
             unit = sqrt_counts(counts) / float(sqrt_counts(self.input_scale))
             return (unit * 2.0 - 1.0).astype(np.float32)
-        return (np.asarray(counts, np.float32) / self.input_scale * 2.0 - 1.0).astype(np.float32)
+        x = np.asarray(counts, np.float32)
+        if self.local:
+            x = x / self.density(x)
+        return (x / self.input_scale * 2.0 - 1.0).astype(np.float32)
 
-    def targets(self, density: np.ndarray) -> np.ndarray:
-        """Map target densities to [0, 1]."""
-        return np.clip(np.asarray(density, np.float32) / self.target_scale, 0.0, 1.0).astype(np.float32)
+    def targets(self, density: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
+        """Map target densities to [0, 1] (with a local density: that of the input ``counts``)."""
+        y = np.asarray(density, np.float32)
+        if self.local:
+            if counts is None:
+                raise ValueError("a local normalisation needs the input counts to map the targets")
+            y = y / self.density(np.asarray(counts, np.float32))
+        return np.clip(y / self.target_scale, 0.0, 1.0).astype(np.float32)
+
+
+def check_local(sigma_px: float, floor: float, input_transform: str = "linear") -> None:
+    """Raise ``ValueError`` unless ``sigma_px`` is 0 (off) or > 0 with a floor > 0 and a linear input."""
+    if not (np.isfinite(sigma_px) and sigma_px >= 0):
+        raise ValueError(f"local_sigma_px must be 0 (off) or a number > 0, got {sigma_px!r}")
+    if sigma_px > 0:
+        if not (np.isfinite(floor) and floor > 0):
+            raise ValueError(f"local_floor must be a finite number > 0 counts per pixel, got {floor!r}")
+        if input_transform != "linear":
+            raise ValueError(f"local_sigma_px > 0 needs input_transform 'linear', got {input_transform!r}")
 
 
 def fit_normalisation(inputs: np.ndarray, targets: np.ndarray, percentile: float = 99.9,
                       headroom: float = 1.25, input_transform: str = "linear",
-                      target_percentile: float | None = None) -> Normalisation:
+                      target_percentile: float | None = None, local_sigma_px: float = 0.0) -> Normalisation:
     """Fit the normalisation on training data.
 
     ``input_scale`` is the ``percentile`` of the input counts (at least 1 count);
@@ -136,6 +230,8 @@ def fit_normalisation(inputs: np.ndarray, targets: np.ndarray, percentile: float
     ``input_transform`` is kept (:class:`Normalisation`). Targets above ``target_scale`` are
     clipped in training: when a few dense images sit among many sparse ones, a pooled 99.9th
     percentile lies below their bright filaments, and a higher ``target_percentile`` keeps them.
+    With ``local_sigma_px > 0`` the floor of the local density is the training inputs' mean count
+    per pixel, and both percentiles are taken after dividing by it (:class:`Normalisation`).
 
     Examples
     --------
@@ -146,15 +242,26 @@ def fit_normalisation(inputs: np.ndarray, targets: np.ndarray, percentile: float
     inputs, targets = np.asarray(inputs), np.asarray(targets)
     if inputs.size == 0 or targets.size == 0:
         raise ValueError("cannot fit a normalisation on empty arrays")
-    in_scale = max(1.0, float(np.percentile(inputs, percentile)))
     tp = percentile if target_percentile is None else target_percentile
     check_target_percentile(tp)
+    local = {}
+    if local_sigma_px:
+        floor = float(np.mean(inputs))
+        if not floor > 0:
+            raise ValueError("inputs are all zero: cannot fit a local density floor")
+        local = {"local_sigma_px": float(local_sigma_px), "local_floor": floor}
+        probe = Normalisation(1.0, 1.0, input_transform, **local)
+        d = probe.density(inputs)
+        inputs, targets = inputs / d, targets / d
+        in_scale = float(np.percentile(inputs, percentile)) or float(inputs.max())
+    else:
+        in_scale = max(1.0, float(np.percentile(inputs, percentile)))
     t = float(np.percentile(targets, tp))
     if not (np.isfinite(t) and t > 0):
         t = float(targets.max())
     if not (np.isfinite(t) and t > 0):
         raise ValueError("targets are all zero (or not finite): cannot fit a target scale")
-    return Normalisation(input_scale=in_scale, target_scale=headroom * t, input_transform=input_transform)
+    return Normalisation(input_scale=in_scale, target_scale=headroom * t, input_transform=input_transform, **local)
 
 
 def rotate_size_for(patch_size: int, ratio: float = ROTATE_RATIO) -> int:
@@ -253,7 +360,7 @@ def dataset_tensors(inputs: np.ndarray, targets: np.ndarray, norm: Normalisation
     t = tf()
     inputs, targets = np.asarray(inputs, np.float32), np.asarray(targets, np.float32)
     _check_pairs(inputs, targets)
-    return t.constant(norm.inputs(inputs)[..., None]), t.constant(norm.targets(targets)[..., None])
+    return t.constant(norm.inputs(inputs)[..., None]), t.constant(norm.targets(targets, inputs)[..., None])
 
 
 def make_dataset(inputs: np.ndarray, targets: np.ndarray, norm: Normalisation, patch_size: int,
@@ -335,4 +442,6 @@ def make_validation_arrays(inputs: np.ndarray, targets: np.ndarray, norm: Normal
         raise ValueError(f"validation images of {h} x {w} px are smaller than the {size} px crop")
     oy, ox = (h - size) // 2, (w - size) // 2
     crop = np.s_[:, oy:oy + size, ox:ox + size]
-    return norm.inputs(inputs[crop])[..., None], norm.targets(targets[crop])[..., None]
+    # the local density of the whole image, as in training (the crop's own would differ at its border)
+    x, y = norm.inputs(inputs)[crop], norm.targets(targets, inputs)[crop]
+    return x[..., None], y[..., None]

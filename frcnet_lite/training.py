@@ -38,7 +38,7 @@ __all__ = ["TrainConfig", "TrainResult", "train", "split_image_pairs", "describe
 
 _INT_FIELDS = ("patch_size", "depth", "base_filters", "max_filters", "dropout_blocks", "batch_size",
                "steps_per_epoch", "epochs", "decay_epochs", "seed", "val_size")
-_FLOAT_FIELDS = ("learning_rate", "beta_1", "frc_cutoff", "pixel_size_nm", "target_percentile")
+_FLOAT_FIELDS = ("learning_rate", "beta_1", "frc_cutoff", "pixel_size_nm", "target_percentile", "local_sigma_px")
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,12 @@ class TrainConfig:
     target_percentile : float
         The target scale is 1.25 times this percentile of the training targets (99.9); targets
         above it are clipped in training (:func:`frcnet_lite.pipeline.fit_normalisation`).
+    local_sigma_px : float
+        0 (default): one intensity scale for all images. ``> 0``: counts and targets are divided by
+        the input's local density, a Gaussian blur of this width in pixels plus a floor (the
+        training inputs' mean count per pixel), and the model multiplies its output by it
+        (:func:`frcnet_lite.pipeline.local_density`): dense and sparse regions reach the network
+        and the loss on one scale, none is clipped.
     """
 
     pairs_dir: str = "run/data/pairs"
@@ -142,6 +148,7 @@ class TrainConfig:
     init_from: str = ""
     input_transform: str = "linear"
     target_percentile: float = 99.9
+    local_sigma_px: float = 0.0
 
     def __post_init__(self) -> None:
         for name in _INT_FIELDS:
@@ -201,10 +208,11 @@ class TrainConfig:
             kinds = sorted(set(TARGETS) - {"images"})
             raise ValueError(f"target_kind must be one of {kinds} (or 'images' with image_pairs_dir), "
                              f"got {self.target_kind!r}")
-        from .pipeline import check_input_transform, check_target_percentile  # noqa: PLC0415
+        from .pipeline import check_input_transform, check_local, check_target_percentile  # noqa: PLC0415
 
         check_input_transform(self.input_transform)
         check_target_percentile(self.target_percentile)
+        check_local(self.local_sigma_px, 1.0, self.input_transform)
         if not isinstance(self.init_from, str):
             raise ValueError(f"init_from must be a model name or folder (text), got {self.init_from!r}")
         if not (self.pixel_size_nm == 0 or (math.isfinite(self.pixel_size_nm) and self.pixel_size_nm > 0)):
@@ -482,11 +490,11 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
     val_pairs = val_pairs if val_pairs is not None else _load_split(config, "val")
     pixel_size_nm = float(getattr(train_pairs, "pixel_size_nm", 5.0))
     init = _init_model(config)
-    norm = (Normalisation(input_scale=init.frcnet_info.input_scale, target_scale=init.frcnet_info.target_scale,
-                          input_transform=init.frcnet_info.input_transform)
+    norm = (normalisation_of(init.frcnet_info)
             if init is not None else fit_normalisation(train_pairs.inputs, train_pairs.targets,
                                                        input_transform=config.input_transform,
-                                                       target_percentile=config.target_percentile))
+                                                       target_percentile=config.target_percentile,
+                                                       local_sigma_px=config.local_sigma_px))
     val_size = config.val_size or config.patch_size
     xv, yv = make_validation_arrays(val_pairs.inputs, val_pairs.targets, norm, val_size)
 
@@ -572,16 +580,25 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
         if on_epoch_end is not None:
             on_epoch_end(row)
 
-    model = wrap_for_counts(gen, norm.input_scale, norm.target_scale, norm.input_transform)
+    model = wrap_for_counts(gen, norm.input_scale, norm.target_scale, norm.input_transform,
+                            norm.local_sigma_px, norm.local_floor)
     if len(history) == config.epochs:
         info = ModelInfo(input_scale=norm.input_scale, target_scale=norm.target_scale,
-                         input_transform=norm.input_transform, pixel_size_nm=pixel_size_nm,
+                         input_transform=norm.input_transform, local_sigma_px=norm.local_sigma_px,
+                         local_floor=norm.local_floor, pixel_size_nm=pixel_size_nm,
                          depth=config.depth, target_kind=config.target_kind, train_config=config.to_dict(),
                          metrics={k: v for k, v in history[-1].items() if k.startswith("val_")},
                          data=describe_training_data(train_pairs, val_pairs, config))
         save_model(model, out, info)
         model.frcnet_info = info
     return TrainResult(model=model, history=history, out_dir=out, normalisation=norm)
+
+
+def normalisation_of(info) -> Normalisation:
+    """The :class:`~frcnet_lite.pipeline.Normalisation` a saved model was trained with (its ``ModelInfo``)."""
+    return Normalisation(input_scale=info.input_scale, target_scale=info.target_scale,
+                         input_transform=info.input_transform, local_sigma_px=info.local_sigma_px,
+                         local_floor=info.local_floor)
 
 
 def _generator_of(model):
@@ -605,7 +622,8 @@ def _init_model(config: TrainConfig):
     saved = init.frcnet_info.train_config or {}
     defaults = TrainConfig().to_dict()
     diff = [f"{k}: {saved.get(k, defaults[k])!r} there, {getattr(config, k)!r} here"
-            for k in ("generator", "decoder", "depth", "base_filters", "max_filters", "input_transform")
+            for k in ("generator", "decoder", "depth", "base_filters", "max_filters", "input_transform",
+                      "local_sigma_px")
             if saved.get(k, defaults[k]) != getattr(config, k)]
     if diff:
         raise ValueError(f"init_from {config.init_from!r} has another architecture ({'; '.join(diff)}): "

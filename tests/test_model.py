@@ -180,3 +180,25 @@ def test_sqrt_model_round_trips_in_safe_mode(tmp_path):
     assert loaded.frcnet_info.input_transform == "sqrt"
     counts = np.random.default_rng(2).poisson(2.0, (1, 16, 16)).astype("float32")
     np.testing.assert_allclose(M.predict_image(loaded, counts), M.predict_image(m, counts), rtol=1e-5, atol=1e-6)
+
+
+def test_local_density_model_computes_the_training_normalisation(tmp_path):
+    """The saved model's fixed blur layers against the numpy pipeline the training data went through."""
+    import keras
+
+    from frcnet_lite.pipeline import fit_normalisation
+
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(0.05, (2, 64, 64)).astype("float32")
+    counts[0, 20:24] += rng.poisson(2.0, (4, 64))
+    norm = fit_normalisation(counts, 3 * counts, local_sigma_px=4.0)
+    g = M.build_generator(None, depth=2, base_filters=2, max_filters=2)
+    m = M.wrap_for_counts(g, norm.input_scale, norm.target_scale, local_sigma_px=norm.local_sigma_px,
+                          local_floor=norm.local_floor)
+    want = (g(norm.inputs(counts)[..., None]).numpy()[..., 0] + 1) / 2 * norm.target_scale * norm.density(counts)
+    got = m(counts[..., None]).numpy()[..., 0]
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5 * float(want.max()))
+    assert sum(len(layer.trainable_weights) for layer in m.layers if layer.name.startswith("local_")) == 0
+    m.save(tmp_path / "m.keras")
+    back = keras.models.load_model(tmp_path / "m.keras", safe_mode=True)
+    np.testing.assert_allclose(back(counts[..., None]).numpy()[..., 0], got, rtol=1e-6)

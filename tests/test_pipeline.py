@@ -149,3 +149,56 @@ def test_target_percentile_sets_the_target_scale_alone():
     assert high.targets(t).max() == pytest.approx(0.8)
     with pytest.raises(ValueError, match="target_percentile must be in"):
         P.fit_normalisation(x, t, target_percentile=0)
+
+
+def _local_density_reference(counts, sigma, floor):
+    """Direct double sum: every pixel's Gaussian-weighted mean over the image's own pixels, plus the floor."""
+    h, w = counts.shape
+    r = int(4 * sigma + 0.5)
+    out = np.zeros((h, w))
+    for i in range(h):
+        for j in range(w):
+            ys, xs = np.mgrid[max(0, i - r):min(h, i + r + 1), max(0, j - r):min(w, j + r + 1)]
+            wgt = np.exp(-((ys - i) ** 2 + (xs - j) ** 2) / (2 * sigma**2))
+            out[i, j] = (wgt * counts[ys, xs]).sum() / wgt.sum()
+    return out + floor
+
+
+def test_local_density_against_a_direct_sum():
+    rng = np.random.default_rng(4)
+    counts = rng.poisson(0.3, (19, 23)).astype(float)
+    counts[5:8, :] += 4
+    got = P.local_density(counts, 2.5, 0.05)
+    np.testing.assert_allclose(got, _local_density_reference(counts, 2.5, 0.05), rtol=1e-5)
+    stacked = P.local_density(np.stack([counts, 2 * counts]), 2.5, 0.05)  # (N, H, W): each image on its own
+    np.testing.assert_allclose(stacked[1], 2 * got - 0.05, rtol=1e-5)
+
+
+def test_local_normalisation_is_blind_to_the_overall_density():
+    """Ten times the counts with ten times the floor: the network sees the same numbers, the targets too."""
+    rng = np.random.default_rng(5)
+    counts = rng.poisson(0.2, (2, 32, 32)).astype(float)
+    dense = P.fit_normalisation(counts, 3 * counts, local_sigma_px=4.0)
+    assert dense.local and dense.local_floor == pytest.approx(counts.mean())
+    tenfold = P.Normalisation(dense.input_scale, dense.target_scale, local_sigma_px=4.0,
+                              local_floor=10 * dense.local_floor)
+    np.testing.assert_allclose(tenfold.inputs(10 * counts), dense.inputs(counts), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(tenfold.targets(30 * counts, 10 * counts), dense.targets(3 * counts, counts),
+                               rtol=1e-5, atol=1e-6)
+    assert P.Normalisation(1.0, 1.0).density(counts).tolist() == np.ones_like(counts).tolist()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"local_sigma_px": -1.0, "local_floor": 1.0}, "local_sigma_px must be 0 .* got -1.0"),
+    ({"local_sigma_px": 4.0}, "local_floor must be a finite number > 0 .* got 0.0"),
+    ({"local_sigma_px": 4.0, "local_floor": 1.0, "input_transform": "sqrt"}, "needs input_transform 'linear'"),
+])
+def test_bad_local_normalisations_are_explained(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        P.Normalisation(1.0, 1.0, **kwargs)
+
+
+def test_local_targets_need_the_counts():
+    n = P.Normalisation(1.0, 1.0, local_sigma_px=2.0, local_floor=0.1)
+    with pytest.raises(ValueError, match="needs the input counts"):
+        n.targets(np.ones((8, 8)))

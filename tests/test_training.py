@@ -175,3 +175,24 @@ def test_sqrt_input_transform_trains_and_is_recorded(tmp_path):
         T.train(_config(epochs=1, init_from=str(tmp_path / "s")), p, p, out_dir=tmp_path / "t", progress=False)
     with pytest.raises(ValueError, match="input_transform must be one of"):
         _config(input_transform="log")
+
+
+def test_local_density_normalisation_trains_and_is_recorded(tmp_path):
+    """The local density reaches the saved model (info and layers), loads back, and a fine-tune must keep it."""
+    from frcnet_lite.model import load_model
+
+    p = _pairs()
+    res = T.train(_config(epochs=1, steps_per_epoch=2, local_sigma_px=3.0), p, p, out_dir=tmp_path / "l",
+                  progress=False)
+    assert res.normalisation.local_sigma_px == 3.0
+    assert res.normalisation.local_floor == pytest.approx(float(np.mean(p.inputs)), rel=1e-5)
+    info = json.loads((tmp_path / "l" / "model.json").read_text())
+    assert info["local_sigma_px"] == 3.0 and info["local_floor"] == pytest.approx(res.normalisation.local_floor)
+    back = load_model(tmp_path / "l")
+    x = p.inputs[:1, ..., None].astype("float32")
+    np.testing.assert_allclose(back(x).numpy(), res.model(x).numpy(), rtol=1e-5)
+    assert any(layer.name == "times_local_density" for layer in back.layers)
+    with pytest.raises(ValueError, match=r"local_sigma_px: 3.0 there, 0.0 here"):
+        T.train(_config(epochs=1, init_from=str(tmp_path / "l")), p, p, out_dir=tmp_path / "t", progress=False)
+    with pytest.raises(ValueError, match="local_sigma_px must be 0"):
+        _config(local_sigma_px=-2.0)
