@@ -544,11 +544,11 @@ not help: the difference between two trainings of the same kind is as large as t
 model's lead over the oracle blur is small and partly the luck of one run. The four last rows (2026-12-02, session 4)
 tried to win back the PSNR lost on the densest patches (table above, by input density): none did (the densest
 quarter: -0.54, -0.65, -0.51 and -0.49 dB, against this model's -0.59; the last one lost as much on the sparsest
-quarter); the larger MSE weight loses least in the shifted regime but gives up MS-SSIM in its own. Two later runs (session 5) divided counts and targets by the input's local
-density (16 px Gaussian) and added a full-resolution head: both lose less in the shifted regime and the second is
+quarter); the larger MSE weight loses least in the shifted regime but gives up MS-SSIM in its own.
+Two later runs (session 5) divided counts and targets by the input's local density (16 px Gaussian) and added a full-resolution head: both lose less in the shifted regime and the second is
 ahead on all three test margins, but neither wins on PSNR by 2 SEM (the densest quarter: -0.65 dB with the local
 density alone) and both resolve two filaments worse; they are not shipped. Shifting one parameter at a time out of
-its training range (4 fields each, local-density model) costs little (PSNR margins -0.31 to +0.66 dB): the shifted
+its training range (4 fields each, local-density model, `scripts/shift_sensitivity.py`) costs little (PSNR margins -0.31 to +0.66 dB): the shifted
 regime is lost through the combination, which makes its fields as dense as the densest training patches, where
 the network draws smooth filaments and the truth (and the blur of dense data) keeps each dye cluster.
 """
