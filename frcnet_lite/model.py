@@ -160,6 +160,7 @@ def build_generator(
     name: str = "generator",
     decoder: str = "resize",
     full_res_head: bool = False,
+    blend_sigmas_px: tuple[float, ...] = (),
 ):
     """Build the pix2pix U-Net generator (one channel in, one ``tanh`` channel out).
 
@@ -192,6 +193,18 @@ def build_generator(
         ``True`` (the ``"unet_fullres"`` generator) ends instead with ``base_filters`` features
         at full resolution, concatenates the input to them and applies two 3x3 convolutions
         (the last one with ``tanh``).
+    blend_sigmas_px : tuple of float
+        Non-empty (the ``"unet_blend"`` generator, implies ``full_res_head``): the output is a
+        per-pixel blend of fixed Gaussian blurs of the input, one per width, plus a learned
+        correction. A convolution of the full-resolution features gives, for every pixel, one
+        positive weight per blur (``exp`` of its output: width and gain in one, on a log scale, so
+        a gain far from its start is reached in few steps); the weighted sum of the blurred input
+        (the generator's input mapped back to [0, 1]) is added to the head's output before the ``tanh``.
+        The network thus chooses a blur width pixel by pixel (narrow where counts are many, wide
+        where they are few, as an adaptive KDE does) and only has to learn what no blur gives;
+        where it meets inputs unlike its training data it falls back towards a blur of them
+        rather than drawing what it has learned. The blurs are built-in, non-trainable
+        ``DepthwiseConv2D`` layers (:func:`blur_bank`), so a saved model still loads in safe mode.
 
     Returns
     -------
@@ -244,26 +257,74 @@ def build_generator(
             x = keras.layers.Dropout(dropout_rate, name=f"up{i}_dropout")(x)
         x = keras.layers.ReLU(name=f"up{i}_relu")(x)
         x = keras.layers.Concatenate(name=f"up{i}_skip")([x, skips[i]])
-    if full_res_head:
+    if full_res_head or blend_sigmas_px:
         x = up(x, filters[0], "full", use_bias=False)
         x = keras.layers.BatchNormalization(name="full_bn")(x)
         x = keras.layers.ReLU(name="full_relu")(x)
-        x = keras.layers.Concatenate(name="full_skip")([x, inputs])
-        x = keras.layers.Conv2D(filters[0], 3, padding="same", kernel_initializer=init, name="full_head_conv")(x)
+        features = keras.layers.Concatenate(name="full_skip")([x, inputs])
+        x = keras.layers.Conv2D(filters[0], 3, padding="same", kernel_initializer=init, name="full_head_conv")(features)
         x = keras.layers.ReLU(name="full_head_relu")(x)
         x = keras.layers.Conv2D(1, 3, padding="same", kernel_initializer=init, name="out_conv")(x)
+        if blend_sigmas_px:
+            counts01 = keras.layers.Rescaling(0.5, offset=0.5, name="blend_unit")(inputs)
+            blurs = blur_bank(counts01, blend_sigmas_px, "blend")
+            logits = keras.layers.Conv2D(len(blend_sigmas_px), 3, padding="same", kernel_initializer=init,
+                                         bias_initializer="zeros",
+                                         name="blend_logits")(features)
+            weights = keras.layers.Activation("exponential", name="blend_weights")(logits)
+            mixed = keras.layers.Multiply(name="blend_weighted")([weights, blurs])
+            total = keras.layers.Conv2D(1, 1, use_bias=False, trainable=False, name="blend_sum")
+            mixed = total(mixed)
+            total.set_weights([np.ones((1, 1, len(blend_sigmas_px), 1), "float32")])
+            x = keras.layers.Add(name="blend_plus_correction")([mixed, x])
     else:
         x = up(x, 1, "out", use_bias=True)
     outputs = keras.layers.Activation("tanh", dtype="float32", name="out_tanh")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
+def blur_bank(image, sigmas_px, name: str):
+    """Fixed Gaussian blurs of a one-channel Keras tensor, one output channel per width (built-in layers).
+
+    Two non-trainable ``DepthwiseConv2D`` layers (along y with one output per width, then along
+    x), zero-padded and divided by the same blur of an all-ones image, so that the border is not
+    darkened (as :func:`frcnet_lite.pipeline.local_density`). The taps are
+    :func:`frcnet_lite.pipeline.gaussian_taps`, zero-padded to the widest kernel.
+    """
+    import keras  # noqa: PLC0415
+
+    from .pipeline import gaussian_taps  # noqa: PLC0415
+
+    sigmas = [float(s) for s in sigmas_px]
+    if not sigmas or min(sigmas) <= 0 or not all(math.isfinite(s) for s in sigmas):
+        raise ValueError(f"blend_sigmas_px must be finite widths > 0 px, got {sigmas_px!r}")
+    taps = [gaussian_taps(s) for s in sigmas]
+    size = max(t.size for t in taps)
+    bank = np.zeros((size, len(taps)), "float32")
+    for k, t in enumerate(taps):
+        pad = (size - t.size) // 2
+        bank[pad:pad + t.size, k] = t
+    along_y = keras.layers.DepthwiseConv2D((size, 1), depth_multiplier=len(taps), padding="same", use_bias=False,
+                                           trainable=False, name=f"{name}_blur_y")
+    along_x = keras.layers.DepthwiseConv2D((1, size), padding="same", use_bias=False, trainable=False,
+                                           name=f"{name}_blur_x")
+    ones = keras.layers.Rescaling(0.0, offset=1.0, name=f"{name}_ones")(image)
+    blurred, coverage = along_x(along_y(image)), along_x(along_y(ones))
+    along_y.set_weights([bank.reshape(size, 1, 1, len(taps))])
+    along_x.set_weights([bank.reshape(1, size, len(taps), 1)])
+    return keras.ops.divide(blurred, coverage)
+
+
+#: Widths (px) of the blurs the ``"unet_blend"`` generator mixes pixel by pixel.
+BLEND_SIGMAS_PX = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
+
 #: Generator architectures by the name a training config uses (``TrainConfig.generator``). Each
 #: takes ``(input_size, depth, base_filters, max_filters, dropout_blocks=..., decoder=...)`` and
 #: returns a Keras model with one input and one ``tanh`` output channel. To add an architecture,
 #: write its builder here and register it.
 GENERATORS = {"unet": build_generator,
-              "unet_fullres": functools.partial(build_generator, full_res_head=True)}
+              "unet_fullres": functools.partial(build_generator, full_res_head=True),
+              "unet_blend": functools.partial(build_generator, full_res_head=True, blend_sigmas_px=BLEND_SIGMAS_PX)}
 
 
 def wrap_for_counts(generator, input_scale: float, target_scale: float, input_transform: str = "linear",

@@ -64,6 +64,66 @@ def test_full_resolution_head_adds_exactly_its_layers(depth, base, top):
     assert g.get_layer("full_skip").input[1].name == g.input.name  # the raw input is concatenated
 
 
+@pytest.mark.parametrize("sigmas", [(0.5, 2.0, 6.0), (1.0,)])
+def test_blur_bank_is_scipy_gaussian_divided_by_its_coverage(sigmas):
+    """Each channel against scipy: the zero-padded blur of the image over the zero-padded blur of ones."""
+    import keras
+    from scipy import ndimage
+
+    inp = keras.Input((None, None, 1))
+    bank = keras.Model(inp, M.blur_bank(inp, sigmas, "t"))
+    img = np.random.default_rng(3).poisson(0.4, (40, 56)).astype("float32")
+    out = bank(img[None, ..., None]).numpy()[0]
+    assert out.shape == (40, 56, len(sigmas))
+    for k, s in enumerate(sigmas):
+        blur = lambda a: ndimage.gaussian_filter(a.astype(float), s, mode="constant", truncate=4.0)  # noqa: E731
+        np.testing.assert_allclose(out[..., k], blur(img) / blur(np.ones_like(img)), atol=1e-5)
+
+
+@pytest.mark.parametrize("sigmas", [(), (0.0, 1.0), (1.0, float("nan"))])
+def test_blur_bank_refuses_bad_widths(sigmas):
+    import keras
+
+    with pytest.raises(ValueError, match="blend_sigmas_px must be finite widths > 0 px"):
+        M.blur_bank(keras.Input((None, None, 1)), sigmas, "t")
+
+
+def test_blend_generator_is_a_blur_mixture_plus_the_head():
+    """With the head's output conv zeroed and one blur weighted, the output is tanh of that blur (times its weight)."""
+    from scipy import ndimage
+
+    g = M.GENERATORS["unet_blend"](None, 3, 4, 8, dropout_blocks=0, decoder="resize")
+    k = len(M.BLEND_SIGMAS_PX)
+    trainable = {w.path for w in g.trainable_weights}
+    assert not any("blend_blur" in p or "blend_sum" in p for p in trainable)  # the blurs are fixed
+    assert g.count_params() - M.GENERATORS["unet_fullres"](None, 3, 4, 8, dropout_blocks=0).count_params() == (
+        9 * (4 + 1) * k + k  # the logits conv; the blur and sum layers' fixed weights are counted separately
+        + sum(int(np.prod(w.shape)) for w in g.non_trainable_weights if "blend" in w.path))
+    out_conv = g.get_layer("out_conv")
+    out_conv.set_weights([np.zeros_like(w) for w in out_conv.get_weights()])
+    logits = g.get_layer("blend_logits")
+    kernel, bias = logits.get_weights()
+    bias[:] = -50.0  # exp(-50): no weight
+    j = M.BLEND_SIGMAS_PX.index(2.0)
+    bias[j] = np.log(3.0)
+    logits.set_weights([np.zeros_like(kernel), bias])
+    counts01 = np.random.default_rng(0).poisson(0.3, (32, 32)).astype("float32")
+    y = g((counts01 * 2 - 1)[None, ..., None]).numpy()[0, ..., 0]
+    blur = lambda a: ndimage.gaussian_filter(a.astype(float), 2.0, mode="constant", truncate=4.0)  # noqa: E731
+    np.testing.assert_allclose(y, np.tanh(3.0 * blur(counts01) / blur(np.ones_like(counts01))), atol=1e-5)
+
+
+def test_blend_model_saves_and_loads_in_safe_mode(tmp_path):
+    import keras
+
+    g = M.GENERATORS["unet_blend"](None, 2, 2, 4, dropout_blocks=0, decoder="resize")
+    m = M.wrap_for_counts(g, 4.0, 2.0, local_sigma_px=3.0, local_floor=0.1)
+    m.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras", safe_mode=True, compile=False)
+    x = np.random.default_rng(1).poisson(1.0, (2, 16, 24, 1)).astype("float32")
+    np.testing.assert_allclose(loaded(x).numpy(), m(x).numpy(), atol=1e-6)
+
+
 def test_method_network_is_the_pix2pix_unet():
     g = M.build_generator(512, depth=8, base_filters=64, max_filters=512, decoder="transpose")
     convs = [layer for layer in g.layers if layer.name.startswith("down") and layer.name.endswith("_conv")]
