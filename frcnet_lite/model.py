@@ -194,9 +194,10 @@ def build_generator(
         at full resolution, concatenates the input to them and applies two 3x3 convolutions
         (the last one with ``tanh``).
     blend_sigmas_px : tuple of float
-        Non-empty (the ``"unet_blend"`` generator, implies ``full_res_head``): the output is a
+        Non-empty (the ``"unet_blend"`` generator): the output is a
         per-pixel blend of fixed Gaussian blurs of the input, one per width, plus a learned
-        correction. A convolution of the full-resolution features gives, for every pixel, one
+        correction. A convolution of the last decoder features (up-sampled to full resolution, as
+        the output's own block; with ``full_res_head``, the head's features) gives, for every pixel, one
         positive weight per blur (``exp`` of its output: width and gain in one, on a log scale, so
         a gain far from its start is reached in few steps); the weighted sum of the blurred input
         (the generator's input mapped back to [0, 1]) is added to the head's output before the ``tanh``.
@@ -257,28 +258,31 @@ def build_generator(
             x = keras.layers.Dropout(dropout_rate, name=f"up{i}_dropout")(x)
         x = keras.layers.ReLU(name=f"up{i}_relu")(x)
         x = keras.layers.Concatenate(name=f"up{i}_skip")([x, skips[i]])
-    if full_res_head or blend_sigmas_px:
+    features = x  # the last decoder level (half resolution) with its skip
+    if full_res_head:
         x = up(x, filters[0], "full", use_bias=False)
         x = keras.layers.BatchNormalization(name="full_bn")(x)
         x = keras.layers.ReLU(name="full_relu")(x)
-        features = keras.layers.Concatenate(name="full_skip")([x, inputs])
-        x = keras.layers.Conv2D(filters[0], 3, padding="same", kernel_initializer=init, name="full_head_conv")(features)
+        x = keras.layers.Concatenate(name="full_skip")([x, inputs])
+        features = x
+        x = keras.layers.Conv2D(filters[0], 3, padding="same", kernel_initializer=init, name="full_head_conv")(x)
         x = keras.layers.ReLU(name="full_head_relu")(x)
         x = keras.layers.Conv2D(1, 3, padding="same", kernel_initializer=init, name="out_conv")(x)
-        if blend_sigmas_px:
-            counts01 = keras.layers.Rescaling(0.5, offset=0.5, name="blend_unit")(inputs)
-            blurs = blur_bank(counts01, blend_sigmas_px, "blend")
-            logits = keras.layers.Conv2D(len(blend_sigmas_px), 3, padding="same", kernel_initializer=init,
-                                         bias_initializer="zeros",
-                                         name="blend_logits")(features)
-            weights = keras.layers.Activation("exponential", name="blend_weights")(logits)
-            mixed = keras.layers.Multiply(name="blend_weighted")([weights, blurs])
-            total = keras.layers.Conv2D(1, 1, use_bias=False, trainable=False, name="blend_sum")
-            mixed = total(mixed)
-            total.set_weights([np.ones((1, 1, len(blend_sigmas_px), 1), "float32")])
-            x = keras.layers.Add(name="blend_plus_correction")([mixed, x])
     else:
         x = up(x, 1, "out", use_bias=True)
+    if blend_sigmas_px:
+        k = len(blend_sigmas_px)
+        blurs = blur_bank(keras.layers.Rescaling(0.5, offset=0.5, name="blend_unit")(inputs), blend_sigmas_px, "blend")
+        if full_res_head:
+            logits = keras.layers.Conv2D(k, 3, padding="same", kernel_initializer=init, name="blend_logits")(features)
+        else:
+            logits = up(features, k, "blend_logits", use_bias=True)
+        weights = keras.layers.Activation("exponential", name="blend_weights")(logits)
+        mixed = keras.layers.Multiply(name="blend_weighted")([weights, blurs])
+        total = keras.layers.Conv2D(1, 1, use_bias=False, trainable=False, name="blend_sum")
+        mixed = total(mixed)
+        total.set_weights([np.ones((1, 1, k, 1), "float32")])
+        x = keras.layers.Add(name="blend_plus_correction")([mixed, x])
     outputs = keras.layers.Activation("tanh", dtype="float32", name="out_tanh")(x)
     return keras.Model(inputs, outputs, name=name)
 
@@ -287,8 +291,8 @@ def blur_bank(image, sigmas_px, name: str):
     """Fixed Gaussian blurs of a one-channel Keras tensor, one output channel per width (built-in layers).
 
     Two non-trainable ``DepthwiseConv2D`` layers (along y with one output per width, then along
-    x), zero-padded and divided by the same blur of an all-ones image, so that the border is not
-    darkened (as :func:`frcnet_lite.pipeline.local_density`). The taps are
+    x), zero-padded: outside the image counts as empty (no division by the blur of an all-ones
+    image, which would double the cost of a training step on a CPU). The taps are
     :func:`frcnet_lite.pipeline.gaussian_taps`, zero-padded to the widest kernel.
     """
     import keras  # noqa: PLC0415
@@ -308,11 +312,10 @@ def blur_bank(image, sigmas_px, name: str):
                                            trainable=False, name=f"{name}_blur_y")
     along_x = keras.layers.DepthwiseConv2D((1, size), padding="same", use_bias=False, trainable=False,
                                            name=f"{name}_blur_x")
-    ones = keras.layers.Rescaling(0.0, offset=1.0, name=f"{name}_ones")(image)
-    blurred, coverage = along_x(along_y(image)), along_x(along_y(ones))
+    blurred = along_x(along_y(image))
     along_y.set_weights([bank.reshape(size, 1, 1, len(taps))])
     along_x.set_weights([bank.reshape(1, size, len(taps), 1)])
-    return keras.ops.divide(blurred, coverage)
+    return blurred
 
 
 #: Widths (px) of the blurs the ``"unet_blend"`` generator mixes pixel by pixel.
@@ -324,7 +327,7 @@ BLEND_SIGMAS_PX = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
 #: write its builder here and register it.
 GENERATORS = {"unet": build_generator,
               "unet_fullres": functools.partial(build_generator, full_res_head=True),
-              "unet_blend": functools.partial(build_generator, full_res_head=True, blend_sigmas_px=BLEND_SIGMAS_PX)}
+              "unet_blend": functools.partial(build_generator, blend_sigmas_px=BLEND_SIGMAS_PX)}
 
 
 def wrap_for_counts(generator, input_scale: float, target_scale: float, input_transform: str = "linear",

@@ -65,8 +65,8 @@ def test_full_resolution_head_adds_exactly_its_layers(depth, base, top):
 
 
 @pytest.mark.parametrize("sigmas", [(0.5, 2.0, 6.0), (1.0,)])
-def test_blur_bank_is_scipy_gaussian_divided_by_its_coverage(sigmas):
-    """Each channel against scipy: the zero-padded blur of the image over the zero-padded blur of ones."""
+def test_blur_bank_is_scipy_gaussian_zero_padded(sigmas):
+    """Each channel against scipy's Gaussian filter with zeros outside the image."""
     import keras
     from scipy import ndimage
 
@@ -77,7 +77,7 @@ def test_blur_bank_is_scipy_gaussian_divided_by_its_coverage(sigmas):
     assert out.shape == (40, 56, len(sigmas))
     for k, s in enumerate(sigmas):
         blur = lambda a: ndimage.gaussian_filter(a.astype(float), s, mode="constant", truncate=4.0)  # noqa: E731
-        np.testing.assert_allclose(out[..., k], blur(img) / blur(np.ones_like(img)), atol=1e-5)
+        np.testing.assert_allclose(out[..., k], blur(img), atol=1e-5)
 
 
 @pytest.mark.parametrize("sigmas", [(), (0.0, 1.0), (1.0, float("nan"))])
@@ -94,14 +94,15 @@ def test_blend_generator_is_a_blur_mixture_plus_the_head():
 
     g = M.GENERATORS["unet_blend"](None, 3, 4, 8, dropout_blocks=0, decoder="resize")
     k = len(M.BLEND_SIGMAS_PX)
+    plain = M.GENERATORS["unet"](None, 3, 4, 8, dropout_blocks=0, decoder="resize")
     trainable = {w.path for w in g.trainable_weights}
     assert not any("blend_blur" in p or "blend_sum" in p for p in trainable)  # the blurs are fixed
-    assert g.count_params() - M.GENERATORS["unet_fullres"](None, 3, 4, 8, dropout_blocks=0).count_params() == (
-        9 * (4 + 1) * k + k  # the logits conv; the blur and sum layers' fixed weights are counted separately
-        + sum(int(np.prod(w.shape)) for w in g.non_trainable_weights if "blend" in w.path))
+    # the plain U-Net + the logits block (up-sampled last level: 3x3 conv, 2 * base -> k, bias)
+    trainable_count = sum(int(np.prod(w.shape)) for w in g.trainable_weights)
+    assert trainable_count == sum(int(np.prod(w.shape)) for w in plain.trainable_weights) + 9 * 2 * 4 * k + k
     out_conv = g.get_layer("out_conv")
     out_conv.set_weights([np.zeros_like(w) for w in out_conv.get_weights()])
-    logits = g.get_layer("blend_logits")
+    logits = g.get_layer("blend_logits_conv")
     kernel, bias = logits.get_weights()
     bias[:] = -50.0  # exp(-50): no weight
     j = M.BLEND_SIGMAS_PX.index(2.0)
@@ -110,7 +111,7 @@ def test_blend_generator_is_a_blur_mixture_plus_the_head():
     counts01 = np.random.default_rng(0).poisson(0.3, (32, 32)).astype("float32")
     y = g((counts01 * 2 - 1)[None, ..., None]).numpy()[0, ..., 0]
     blur = lambda a: ndimage.gaussian_filter(a.astype(float), 2.0, mode="constant", truncate=4.0)  # noqa: E731
-    np.testing.assert_allclose(y, np.tanh(3.0 * blur(counts01) / blur(np.ones_like(counts01))), atol=1e-5)
+    np.testing.assert_allclose(y, np.tanh(3.0 * blur(counts01)), atol=1e-5)
 
 
 def test_blend_model_saves_and_loads_in_safe_mode(tmp_path):
