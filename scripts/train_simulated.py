@@ -33,7 +33,8 @@ The one command (from the repository root; resumable: run it again after an inte
    the end.
 
 Options: ``--quick`` (tiny data, 2 epochs of 2 steps, nothing packaged: a smoke test),
-``--eval-only`` (evaluate ``--model``, default the work folder's trained model), ``--no-package``.
+``--eval-only`` (evaluate ``--model``, default the work folder's trained model), ``--no-package``,
+``--repackage`` (rewrite the README from the work folder's stored results and package again).
 """
 
 from __future__ import annotations
@@ -195,6 +196,84 @@ def split_pairs(split: str, study: Study, cache_dir: Path, progress: bool | None
                       configs={fid: dataclasses.asdict(f.config) for fid, f in fields.items()})
     save_pairs(pairs, path)
     return pairs
+
+
+#: What each generator is, for the README (:data:`frcnet_lite.model.GENERATORS`).
+GENERATOR_TEXT = {
+    "unet": "the pix2pix U-Net",
+    "unet_fullres": "the pix2pix U-Net with a full-resolution head",
+    "unet_blend": "the U-Net's output is a per-pixel blend of fixed Gaussian blurs of the input (0.5-6 px), "
+                  "weighted by the network, plus its learned correction",
+}
+
+
+def LOCAL_TEXT(config) -> str:  # noqa: N802 (reads as a constant in the template)
+    """The local density normalisation, if any, as README text."""
+    if not config.local_sigma_px:
+        return ""
+    return f"; counts and targets in units of the input's local density ({config.local_sigma_px:g} px Gaussian)"
+
+
+#: Earlier candidates, measured on the same test, shifted and two-filament sets (sessions 2-5; their numbers
+#: were printed by this script at the time): (description, test margins, shifted margins, two filaments (sparrow)).
+#: Margins are network - oracle blur, MS-SSIM / PSNR dB / area-FRC 0.2, mean ± SEM over the 62 test patches.
+EARLIER_RUNS: tuple[tuple[str, str, str, str], ...] = (
+    ('previous `simulated`: library default ranges (`VARY_RANGES`, 7 parameters), anisotropic targets, 3,000 steps',
+     '-0.0062 ± 0.0026 / -0.30 ± 0.09 / +0.004 ± 0.006', '-0.184 / -4.34 / -0.340', '67.5 ± 1.4 nm'),
+    ('wide ranges (`TRAIN_RANGES`, 10 parameters), anisotropic targets, 5,000 steps',
+     '-0.0022 ± 0.0027 / -0.21 ± 0.07 / +0.015 ± 0.004', '-0.150 / -4.00 / -0.302', '66.5 ± 1.5 nm'),
+    ('wide ranges, Gaussian targets (10 nm), 5,000 steps (shipped in sessions 3-5)',
+     '+0.0078 ± 0.0026 / +0.01 ± 0.08 / +0.020 ± 0.004', '-0.102 / -2.78 / -0.251', '69.5 ± 1.5 nm'),
+    ('the same, 10,000 steps',
+     '-0.0008 ± 0.0024 / -0.08 ± 0.06 / +0.009 ± 0.003', '-0.157 / -4.31 / -0.196', '74 ± 1.1 nm'),
+    ("the session 3-5 model's settings, square-root input (`input_transform: sqrt`)",
+     '+0.0070 ± 0.0024 / -0.02 ± 0.07 / +0.020 ± 0.003', '-0.093 / -2.49 / -0.246', '73 ± 1.3 nm'),
+    ("the session 3-5 model's settings, target scale at the 99.99th percentile (`target_percentile`; the densest "
+     "patches' brightest pixels were clipped at the 99.9th)",
+     '+0.0026 ± 0.0024 / -0.23 ± 0.07 / +0.019 ± 0.003', '-0.134 / -3.50 / -0.262', '68.5 ± 1.5 nm'),
+    ("the session 3-5 model's settings, MSE weight 20 instead of 5",
+     '+0.0053 ± 0.0026 / +0.01 ± 0.07 / +0.018 ± 0.003', '-0.082 / -2.13 / -0.226', '72 ± 1.4 nm'),
+    ("the session 3-5 model's settings, the densest quarter of training patches seen twice as often",
+     '+0.0034 ± 0.0023 / -0.05 ± 0.07 / +0.018 ± 0.004', 'not measured', 'not measured'),
+    ("the session 3-5 model's settings, local density normalisation (`local_sigma_px: 16`)",
+     '+0.0080 ± 0.0027 / +0.02 ± 0.09 / +0.021 ± 0.006', '-0.077 / -2.05 / -0.224', '70.5 ± 1.4 nm'),
+    ("the session 3-5 model's settings, local density normalisation and a full-resolution head "
+     "(`generator: unet_fullres`)",
+     '+0.0101 ± 0.0027 / +0.09 ± 0.09 / +0.023 ± 0.005', '-0.072 / -1.76 / -0.219', '72.5 ± 1.0 nm'),
+)
+
+
+def _margins(ev: Mapping, sem: bool) -> str:
+    mg = ev["margin"]
+    return " / ".join(f"{mg[k]['mean']:+.{d}f}" + (f" ± {mg[k]['sem']:.{d}f}" if sem else "")
+                      for k, d in zip(KEYS, (4, 2, 3)))
+
+
+def history_table(results: Mapping) -> str:
+    """Markdown: the earlier candidates (:data:`EARLIER_RUNS`) and this model's row, computed from ``results``."""
+    ev, tf = results["evaluation"], results["two_filaments"]
+    net = tf["criteria"]["sparrow"]["rows"]["network"]
+    cfg = results["train_config"]
+    mine = (f"`{cfg['generator']}`" + (f", local density {cfg['local_sigma_px']:g} px" if cfg.get("local_sigma_px") else "")
+            + f", {cfg['target_kind']} targets, {cfg['epochs'] * cfg['steps_per_epoch']:,} steps (**this model**)")
+    lines = ["| model | test (training ranges) | shifted regime | two filaments |", "|---|---|---|---|"]
+    lines += [f"| {d} | {t} | {s} | {f} |" for d, t, s, f in EARLIER_RUNS]
+    lines.append(f"| {mine} | {_margins(ev['test'], True)} | {_margins(ev['shifted'], False)} | "
+                 f"{net['mean']:.1f} ± {net['sem']:.1f} nm |")
+    return "\n".join(lines)
+
+
+def history_reading(results: Mapping) -> str:
+    """What the table says about this model, computed: which margins it wins by 2 SEM, where it loses."""
+    ev = results["evaluation"]
+    won = [k for k in KEYS if ev["test"]["margin"][k]["mean"] > 2 * ev["test"]["margin"][k]["sem"]]
+    lost_shifted = [k for k in KEYS if ev["shifted"]["margin"][k]["mean"] + 2 * ev["shifted"]["margin"][k]["sem"] < 0]
+    names = {"ms_ssim": "MS-SSIM", "psnr_db": "PSNR", "area_frc_0.2": "area-FRC"}
+    return (f"This model beats the oracle blur by more than 2 SEM on {', '.join(names[k] for k in won) or 'no metric'} "
+            f"in its own regime" + ("" if len(won) == len(KEYS) else
+                                    f" (not on {', '.join(names[k] for k in KEYS if k not in won)})") +
+            "; in the shifted regime it " + (f"loses to it on {', '.join(names[k] for k in lost_shifted)}."
+                                             if lost_shifted else "loses on no metric by more than 2 SEM."))
 
 
 # ---------------------------------------------------------------------------------- evaluation
@@ -454,7 +533,8 @@ def readme(results: Mapping, config, study: Study, info) -> str:
     t = results["timing"]
     return f"""# `simulated`: frcnet-lite model trained on varied simulated microtubule dSTORM
 
-Lite pix2pix U-Net (depth {config.depth}, {config.base_filters}..{config.max_filters} filters, {config.decoder} decoder)
+Lite pix2pix U-Net (`{config.generator}`: {GENERATOR_TEXT.get(config.generator, config.generator)}; depth {config.depth},
+{config.base_filters}..{config.max_filters} filters, {config.decoder} decoder{LOCAL_TEXT(config)})
 trained on {study.train_fields} simulated fields of {study.field_size_nm / 1000:g} um ({study.subsets_per_field} sparse
 windows each), every field with its own parameters drawn log-uniformly (`frcnet_lite.simulate.vary_config`):
 {ranges}
@@ -522,35 +602,22 @@ their network.
 Network − oracle blur, paired over the same {ev['test']['margin']['ms_ssim']['n']} test patches (MS-SSIM / PSNR dB /
 area-FRC 0.2, mean ± SEM), and two-filament resolution (sparrow):
 
-| model | test (training ranges) | shifted regime | two filaments |
-|---|---|---|---|
-| previous `simulated`: library default ranges (`VARY_RANGES`, 7 parameters), anisotropic targets, 3,000 steps | -0.0062 ± 0.0026 / -0.30 ± 0.09 / +0.004 ± 0.006 | -0.184 / -4.34 / -0.340 | 67.5 ± 1.4 nm |
-| wide ranges (`TRAIN_RANGES`, 10 parameters), anisotropic targets, 5,000 steps | -0.0022 ± 0.0027 / -0.21 ± 0.07 / +0.015 ± 0.004 | -0.150 / -4.00 / -0.302 | 66.5 ± 1.5 nm |
-| wide ranges, Gaussian targets (10 nm), 5,000 steps (**this model**) | +0.0078 ± 0.0026 / +0.01 ± 0.08 / +0.020 ± 0.004 | -0.102 / -2.78 / -0.251 | 69.5 ± 1.5 nm |
-| the same, 10,000 steps | -0.0008 ± 0.0024 / -0.08 ± 0.06 / +0.009 ± 0.003 | -0.157 / -4.31 / -0.196 | 74 ± 1.1 nm |
-| this model's settings, square-root input (`input_transform: sqrt`) | +0.0070 ± 0.0024 / -0.02 ± 0.07 / +0.020 ± 0.003 | -0.093 / -2.49 / -0.246 | 73 ± 1.3 nm |
-| this model's settings, target scale at the 99.99th percentile (`target_percentile`; the densest patches' brightest pixels were clipped at the 99.9th) | +0.0026 ± 0.0024 / -0.23 ± 0.07 / +0.019 ± 0.003 | -0.134 / -3.50 / -0.262 | 68.5 ± 1.5 nm |
-| this model's settings, MSE weight 20 instead of 5 | +0.0053 ± 0.0026 / +0.01 ± 0.07 / +0.018 ± 0.003 | -0.082 / -2.13 / -0.226 | 72 ± 1.4 nm |
-| this model's settings, the densest quarter of training patches seen twice as often | +0.0034 ± 0.0023 / -0.05 ± 0.07 / +0.018 ± 0.004 | not measured | not measured |
-| this model's settings, local density normalisation (`local_sigma_px: 16`) | +0.0080 ± 0.0027 / +0.02 ± 0.09 / +0.021 ± 0.006 | -0.077 / -2.05 / -0.224 | 70.5 ± 1.4 nm |
-| local density normalisation and a full-resolution head (`generator: unet_fullres`) | +0.0101 ± 0.0027 / +0.09 ± 0.09 / +0.023 ± 0.005 | -0.072 / -1.76 / -0.219 | 72.5 ± 1.0 nm |
+{history_table(results)}
 
-Against the truth, this model is the only one that beats the oracle blur on both MS-SSIM and area-FRC in its own
-regime (PSNR ties), as the stored target study (notebook 4) found at a smaller scale: a network learns its target,
-and the Gaussian KDE of all localizations is closer to the truth than their anisotropic KDE (dense-target rows
-above). It resolves two filaments slightly worse (the anisotropic target is sharper across a filament). All of them lose
-to the oracle blur in the shifted regime, where even their dense targets are far from the truth. Twice the steps did
-not help: the difference between two trainings of the same kind is as large as the margins themselves, so this
-model's lead over the oracle blur is small and partly the luck of one run. The four last rows (2026-12-02, session 4)
-tried to win back the PSNR lost on the densest patches (table above, by input density): none did (the densest
-quarter: -0.54, -0.65, -0.51 and -0.49 dB, against this model's -0.59; the last one lost as much on the sparsest
-quarter); the larger MSE weight loses least in the shifted regime but gives up MS-SSIM in its own.
-Two later runs (session 5) divided counts and targets by the input's local density (16 px Gaussian) and added a full-resolution head: both lose less in the shifted regime and the second is
-ahead on all three test margins, but neither wins on PSNR by 2 SEM (the densest quarter: -0.65 dB with the local
-density alone) and both resolve two filaments worse; they are not shipped. Shifting one parameter at a time out of
-its training range (4 fields each, local-density model, `scripts/shift_sensitivity.py`) costs little (PSNR margins -0.31 to +0.66 dB): the shifted
-regime is lost through the combination, which makes its fields as dense as the densest training patches, where
-the network draws smooth filaments and the truth (and the blur of dense data) keeps each dye cluster.
+{history_reading(results)}
+
+What the earlier rows taught (sessions 2-5): a network learns its target, and against the truth the Gaussian KDE
+of all localizations is closer than their anisotropic KDE, so Gaussian targets beat anisotropic ones (as the stored
+target study in notebook 4 found at a smaller scale); twice the steps did not help (two trainings of one kind differ
+by as much as the margins); square-root inputs, a higher target percentile, a larger MSE weight and seeing dense
+patches more often did not win back the PSNR a plain U-Net lost on the densest patches, where a narrow blur of the
+sparse counts is already close to the truth and the network drew smooth filaments instead of the dye clusters the
+truth keeps. Dividing by the local density and a full-resolution head lost less in the shifted regime. Shifting one
+parameter at a time out of its training range (4 fields each, `scripts/shift_sensitivity.py`) cost little: the
+shifted regime is lost through the combination, which makes its fields as dense as the densest training patches.
+That is why this model's output is a blend of blurs of its own input, chosen pixel by pixel, plus a correction:
+where a narrow blur is right it can pass the counts through, and where it meets inputs unlike its training data it
+falls back towards a blur of them rather than drawing what it learned.
 """
 
 
@@ -610,6 +677,23 @@ def _summary_csv(results: Mapping, path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def repackage(work: Path, config, study: Study, pkg: Path, config_path: Path) -> int:
+    """Package ``work``'s trained model and stored results again (a changed README template), evaluating nothing."""
+    from frcnet_lite.model import read_model_info
+
+    results_file = work / "results.json"
+    if not (results_file.is_file() and (work / "model" / "model.keras").is_file()):
+        raise SystemExit(f"--repackage needs a finished run in {work} (results.json and model/model.keras)")
+    results = json.loads(results_file.read_text())
+    stored = {k: v for k, v in results["train_config"].items() if k != "init_from"}
+    if stored != {k: v for k, v in json.loads(json.dumps(config.to_dict())).items() if k != "init_from"}:
+        raise SystemExit(f"{results_file} was made with another configuration than {config_path}")
+    _fill_model_data(work / "model", results, study)
+    pkg = package(work, pkg, config_path, readme(results, config, study, read_model_info(work / "model")))
+    print(f"packaged into {pkg}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--config", default="configs/simulated.yaml", help="TrainConfig YAML (default %(default)s)")
@@ -619,6 +703,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--eval-only", action="store_true", help="no training: evaluate --model")
     ap.add_argument("--model", default=None, help="with --eval-only: a model name or folder (default: WORK/model)")
     ap.add_argument("--no-package", action="store_true", help="train and evaluate, but do not copy")
+    ap.add_argument("--repackage", action="store_true",
+                    help="no training, no evaluation: rewrite the README from WORK/results.json and package again")
     ap.add_argument("--two-filament-repeats", type=int, default=None, help="simulations per distance (default 20)")
     ap.add_argument("--two-filament-length-nm", type=float, default=None,
                     help="length of the two filaments (the profile averages 80 %% of it; default 4000)")
@@ -645,6 +731,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quick:
         config = config.replace(epochs=2, decay_epochs=1, steps_per_epoch=2, batch_size=2, val_size=128)
     progress = None
+    if args.repackage:
+        return repackage(work, config, study, Path(args.package_dir), Path(args.config))
     t0 = time.time()
     data = {s: split_pairs(s, study, work / "pairs", progress) for s in ("train", "val", "test", "shifted")}
     print({s: repr(p) for s, p in data.items()}, f"({time.time() - t0:.0f} s)")

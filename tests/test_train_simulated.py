@@ -117,6 +117,14 @@ def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
     assert (pkg / "model.keras").is_file() and (pkg / "train_config.yaml").read_text() == config.read_text()
     assert "python scripts/train_simulated.py" in (pkg / "README.md").read_text()
     assert not (pkg.parent / ".simulated.new").exists()
+    # --repackage: the same README again from the stored results, nothing evaluated
+    again = tmp_path / "again" / "simulated"
+    assert script.main(["--quick", "--repackage", "--work", str(work), "--config", str(config),
+                        "--package-dir", str(again)]) == 0
+    text = (again / "README.md").read_text()
+    assert script.history_table(results).splitlines()[-1] in text
+    assert script.evaluation_table(results["evaluation"]["test"]) in text
+    assert (again / "model.keras").read_bytes() == (work / "model" / "model.keras").read_bytes()
 
 
 def test_bars_compare_margins_with_their_sem_and_the_paper(script):
@@ -153,3 +161,35 @@ def test_density_table_splits_by_input_counts_and_says_where_it_loses(script):
     assert "below zero by more than 2 SEM for 100-109 localizations" in text and "1.0 px on average" in text
     assert "not recorded" in script.density_table([{"network": {}}])
     assert script.density_table(pp[:2]).count("\n| 1") == 2  # fewer patches than quarters: a row each
+
+
+def _results_with_margins(script, test: dict, shifted: dict) -> dict:
+    def ev(margins):
+        return {"margin": {k: {"mean": m, "sem": s, "n": 62} for k, (m, s) in margins.items()}}
+
+    rows = {"network": {"mean": 60.0, "sem": 1.5}}
+    cfg = {"generator": "unet_blend", "local_sigma_px": 16.0, "target_kind": "gaussian", "epochs": 40,
+           "steps_per_epoch": 100}
+    return {"evaluation": {"test": ev(test), "shifted": ev(shifted)}, "train_config": cfg,
+            "two_filaments": {"criteria": {"sparrow": {"rows": rows}}}}
+
+
+def test_history_row_and_reading_are_computed_from_the_results(script):
+    results = _results_with_margins(
+        script, {"ms_ssim": (0.02, 0.003), "psnr_db": (0.1, 0.08), "area_frc_0.2": (0.03, 0.004)},
+        {"ms_ssim": (-0.05, 0.01), "psnr_db": (0.3, 0.1), "area_frc_0.2": (-0.001, 0.01)})
+    table = script.history_table(results).splitlines()
+    assert len(table) == 2 + len(script.EARLIER_RUNS) + 1
+    assert table[-1] == ("| `unet_blend`, local density 16 px, gaussian targets, 4,000 steps (**this model**) | "
+                         "+0.0200 ± 0.0030 / +0.10 ± 0.08 / +0.030 ± 0.004 | -0.0500 / +0.30 / -0.001 | 60.0 ± 1.5 nm |")
+    reading = script.history_reading(results)
+    assert "on MS-SSIM, area-FRC in its own regime (not on PSNR)" in reading  # 0.1 < 2 x 0.08
+    assert reading.endswith("loses to it on MS-SSIM.")  # the FRC loss is within 2 SEM
+    results["evaluation"]["shifted"]["margin"]["ms_ssim"]["mean"] = 0.0
+    assert script.history_reading(results).endswith("loses on no metric by more than 2 SEM.")
+
+
+def test_repackage_refuses_a_work_folder_without_a_finished_run(script, tmp_path):
+    with pytest.raises(SystemExit, match="--repackage needs a finished run"):
+        script.main(["--repackage", "--work", str(tmp_path / "empty"), "--package-dir", str(tmp_path / "pkg")])
+    assert not (tmp_path / "pkg").exists()
