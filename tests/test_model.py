@@ -89,7 +89,7 @@ def test_blur_bank_refuses_bad_widths(sigmas):
 
 
 def test_blend_generator_is_a_blur_mixture_plus_the_head():
-    """With the head's output conv zeroed and one blur weighted, the output is tanh of that blur (times its weight)."""
+    """With the head's output conv zeroed and all softmax weight on one blur, the output is tanh(gain x that blur)."""
     from scipy import ndimage
 
     g = M.GENERATORS["unet_blend"](None, 3, 4, 8, dropout_blocks=0, decoder="resize")
@@ -99,15 +99,18 @@ def test_blend_generator_is_a_blur_mixture_plus_the_head():
     assert not any("blend_blur" in p or "blend_sum" in p for p in trainable)  # the blurs are fixed
     # the plain U-Net + the logits block (up-sampled last level: 3x3 conv, 2 * base -> k, bias)
     trainable_count = sum(int(np.prod(w.shape)) for w in g.trainable_weights)
-    assert trainable_count == sum(int(np.prod(w.shape)) for w in plain.trainable_weights) + 9 * 2 * 4 * k + k
+    assert trainable_count == sum(int(np.prod(w.shape)) for w in plain.trainable_weights) + 9 * 2 * 4 * k + k + 2
     out_conv = g.get_layer("out_conv")
     out_conv.set_weights([np.zeros_like(w) for w in out_conv.get_weights()])
     logits = g.get_layer("blend_logits_conv")
     kernel, bias = logits.get_weights()
-    bias[:] = -50.0  # exp(-50): no weight
+    bias[:] = -50.0  # softmax: all weight on one blur
     j = M.BLEND_SIGMAS_PX.index(2.0)
-    bias[j] = np.log(3.0)
+    bias[j] = 0.0
     logits.set_weights([np.zeros_like(kernel), bias])
+    gain = g.get_layer("blend_log_gain")
+    assert np.exp(gain.get_weights()[1][0]) == pytest.approx(M.BLEND_GAIN)
+    gain.set_weights([np.zeros((1, 1, 1, 1), "float32"), np.array([np.log(3.0)], "float32")])
     counts01 = np.random.default_rng(0).poisson(0.3, (32, 32)).astype("float32")
     y = g((counts01 * 2 - 1)[None, ..., None]).numpy()[0, ..., 0]
     blur = lambda a: ndimage.gaussian_filter(a.astype(float), 2.0, mode="constant", truncate=4.0)  # noqa: E731
