@@ -33,7 +33,7 @@ from .losses import LOSSES, METHOD_WEIGHTS, loss_indices
 from .targets import TARGETS, TargetSpec
 from .pipeline import Normalisation, dataset_tensors, fit_normalisation, make_dataset, make_validation_arrays
 
-__all__ = ["TrainConfig", "TrainResult", "train", "split_image_pairs", "describe_training_data", "make_train_step", "learning_rate_at", "load_history", "read_config", "pick_strategy"]
+__all__ = ["TrainConfig", "TrainResult", "train", "split_image_pairs", "describe_training_data", "make_train_step", "learning_rate_at", "load_history", "read_config", "pick_strategy", "blend_widths", "normalisation_of"]
 
 
 _INT_FIELDS = ("patch_size", "depth", "base_filters", "max_filters", "dropout_blocks", "batch_size",
@@ -610,6 +610,40 @@ def _generator_of(model):
         raise ValueError(f"{getattr(model, 'frcnet_folder', 'the model')} does not hold one generator: "
                          "expected a model saved by frcnet-lite")
     return inner[0]
+
+
+def blend_widths(model, counts: np.ndarray) -> np.ndarray:
+    """The blur width (px) a ``unet_blend`` model chose for each pixel: its softmax weights' mean width.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model from :func:`frcnet_lite.model.load_model` whose generator is ``"unet_blend"``.
+    counts : numpy.ndarray
+        A sparse histogram ``(H, W)`` (sides multiples of ``2**depth``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, W)`` float32: ``sum_k w_k sigma_k`` with the weights of the blurs
+        :data:`frcnet_lite.model.BLEND_SIGMAS_PX` the network gives that pixel (the correction it
+        adds is not included).
+    """
+    import keras  # noqa: PLC0415
+
+    from .model import BLEND_SIGMAS_PX, _info_of  # noqa: PLC0415
+
+    gen = _generator_of(model)
+    names = {layer.name for layer in gen.layers}
+    if "blend_weights" not in names:
+        raise ValueError(f"{getattr(model, 'frcnet_folder', 'the model')} has no blend of blurs: its generator is "
+                         "not 'unet_blend'")
+    arr = np.asarray(counts, np.float32)
+    if arr.ndim != 2:
+        raise ValueError(f"counts must be one image (H, W), got shape {arr.shape}")
+    x = normalisation_of(_info_of(model)).inputs(arr)[None, ..., None]
+    weights = keras.Model(gen.input, gen.get_layer("blend_weights").output)(x, training=False).numpy()[0]
+    return (weights @ np.asarray(BLEND_SIGMAS_PX, np.float32)).astype(np.float32)
 
 
 def _init_model(config: TrainConfig):

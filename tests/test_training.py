@@ -196,3 +196,30 @@ def test_local_density_normalisation_trains_and_is_recorded(tmp_path):
         T.train(_config(epochs=1, init_from=str(tmp_path / "l")), p, p, out_dir=tmp_path / "t", progress=False)
     with pytest.raises(ValueError, match="local_sigma_px must be 0"):
         _config(local_sigma_px=-2.0)
+
+
+def test_blend_generator_trains_saves_and_reports_its_chosen_widths(tmp_path):
+    """A unet_blend run: saved and loaded in safe mode with the same output; blend_widths lies within the bank's
+    widths and equals the softmax-weighted width computed from the generator's own layer."""
+    import keras
+
+    from frcnet_lite.model import BLEND_SIGMAS_PX, load_model
+
+    p = _pairs(size=32)
+    res = T.train(_config(epochs=1, steps_per_epoch=2, generator="unet_blend", local_sigma_px=3.0), p, p,
+                  out_dir=tmp_path / "b", progress=False)
+    back = load_model(tmp_path / "b")
+    x = p.inputs[:1, ..., None].astype("float32")
+    np.testing.assert_allclose(back(x).numpy(), res.model(x).numpy(), rtol=1e-5, atol=1e-6)
+    widths = T.blend_widths(back, p.inputs[0])
+    assert widths.shape == p.inputs[0].shape
+    assert min(BLEND_SIGMAS_PX) - 1e-5 <= widths.min() and widths.max() <= max(BLEND_SIGMAS_PX) + 1e-5
+    gen = T._generator_of(back)
+    xin = T.normalisation_of(back.frcnet_info).inputs(p.inputs[0])[None, ..., None]
+    w = keras.Model(gen.input, gen.get_layer("blend_weights").output)(xin).numpy()[0]
+    np.testing.assert_allclose(w.sum(-1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(widths, (w * np.array(BLEND_SIGMAS_PX)).sum(-1), rtol=1e-5)
+    plain = T.train(_config(epochs=1, steps_per_epoch=1), p, p, out_dir=tmp_path / "p", progress=False)
+    plain.model.frcnet_folder = "plain"
+    with pytest.raises(ValueError, match="its generator is not 'unet_blend'"):
+        T.blend_widths(plain.model, p.inputs[0])
