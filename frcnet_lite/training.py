@@ -33,11 +33,11 @@ from .losses import LOSSES, METHOD_WEIGHTS, loss_indices
 from .targets import TARGETS, TargetSpec
 from .pipeline import Normalisation, dataset_tensors, fit_normalisation, make_dataset, make_validation_arrays
 
-__all__ = ["TrainConfig", "TrainResult", "train", "split_image_pairs", "describe_training_data", "make_train_step", "learning_rate_at", "load_history", "read_config", "pick_strategy", "blend_widths", "normalisation_of"]
+__all__ = ["TrainConfig", "TrainResult", "train", "split_image_pairs", "describe_training_data", "make_train_step", "learning_rate_at", "load_history", "read_config", "pick_strategy", "blend_widths", "normalisation_of", "recalibrate_batch_norm"]
 
 
 _INT_FIELDS = ("patch_size", "depth", "base_filters", "max_filters", "dropout_blocks", "batch_size",
-               "steps_per_epoch", "epochs", "decay_epochs", "seed", "val_size")
+               "steps_per_epoch", "epochs", "decay_epochs", "seed", "val_size", "bn_recalibration_patches")
 _FLOAT_FIELDS = ("learning_rate", "beta_1", "frc_cutoff", "pixel_size_nm", "target_percentile", "local_sigma_px")
 
 
@@ -117,6 +117,13 @@ class TrainConfig:
         training inputs' mean count per pixel), and the model multiplies its output by it
         (:func:`frcnet_lite.pipeline.local_density`): dense and sparse regions reach the network
         and the loss on one scale, none is clipped.
+    bn_recalibration_patches : int
+        0 (default): the saved model uses the batch-norm running averages of training. ``> 0``:
+        after the last epoch, each batch-norm layer's statistics are re-estimated with the final
+        weights over this many augmented training patches (:func:`recalibrate_batch_norm`). The
+        running averages trail weights that still move; a model whose output depends steeply on
+        them (a blend of blurs) can otherwise differ at inference from the one that was trained.
+        It changes no weight, so it may be changed on a finished run.
     """
 
     pairs_dir: str = "run/data/pairs"
@@ -149,6 +156,7 @@ class TrainConfig:
     input_transform: str = "linear"
     target_percentile: float = 99.9
     local_sigma_px: float = 0.0
+    bn_recalibration_patches: int = 0
 
     def __post_init__(self) -> None:
         for name in _INT_FIELDS:
@@ -178,6 +186,8 @@ class TrainConfig:
         check_input_size(self.patch_size, self.depth)
         if self.val_size:
             check_input_size(self.val_size, self.depth)
+        if int(self.bn_recalibration_patches) < 0:
+            raise ValueError(f"bn_recalibration_patches must be >= 0, got {self.bn_recalibration_patches!r}")
         for name in ("batch_size", "steps_per_epoch", "epochs", "base_filters"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
@@ -503,7 +513,8 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
     if resume and saved_cfg.is_file() and any((ckpt_dir / f).is_file() for f in ("state.npz", "state.json")):
         old = json.loads(saved_cfg.read_text())
         new = json.loads(json.dumps(config.to_dict()))
-        old.pop("epochs", None), new.pop("epochs", None)  # a run may be extended
+        for key in ("epochs", "bn_recalibration_patches"):  # a run may be extended or recalibrated
+            old.pop(key, None), new.pop(key, None)
         # a checkpoint written before a field existed used that field's default
         defaults = json.loads(json.dumps(TrainConfig().to_dict()))
         old.update({k: defaults[k] for k in new if k not in old and k in defaults})
@@ -580,6 +591,12 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
         if on_epoch_end is not None:
             on_epoch_end(row)
 
+    if len(history) == config.epochs and config.bn_recalibration_patches:
+        n = config.bn_recalibration_patches
+        steps = max(1, n // config.batch_size)
+        ds = make_dataset(train_pairs.inputs, train_pairs.targets, norm, config.patch_size, config.batch_size,
+                          steps, seed=config.seed, epoch=config.epochs, rotate=config.rotate, flip=config.flip)
+        recalibrate_batch_norm(gen, (x for x, _ in ds))
     model = wrap_for_counts(gen, norm.input_scale, norm.target_scale, norm.input_transform,
                             norm.local_sigma_px, norm.local_floor)
     if len(history) == config.epochs:
@@ -592,6 +609,49 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
         save_model(model, out, info)
         model.frcnet_info = info
     return TrainResult(model=model, history=history, out_dir=out, normalisation=norm)
+
+
+def recalibrate_batch_norm(generator, batches) -> int:
+    """Set every batch-norm layer's running statistics to their average over ``batches`` (precise BN).
+
+    Each batch goes through the generator in training mode (every layer normalised by the batch's
+    own statistics, as in training); the inputs of each batch-norm layer give per-channel batch
+    means and (unbiased) variances, averaged with equal weight over the batches, which is what the
+    running averages estimate, here without their lag behind the weights.
+
+    Parameters
+    ----------
+    generator : keras.Model
+        The generator (not the counts wrapper); changed in place.
+    batches : iterable
+        Input batches ``(B, H, W, 1)`` in the generator's input range.
+
+    Returns
+    -------
+    int
+        The number of batches used.
+    """
+    import keras  # noqa: PLC0415
+
+    bns = [layer for layer in generator.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    if not bns:
+        return 0
+    probe = keras.Model(generator.input, [bn.input for bn in bns])
+    sums = [None] * len(bns)
+    n = 0
+    for x in batches:
+        outs = probe(x, training=True)
+        for i, a in enumerate(outs):
+            a = np.asarray(a, np.float64).reshape(-1, a.shape[-1])
+            stats = np.stack([a.mean(axis=0), a.var(axis=0, ddof=1)])
+            sums[i] = stats if sums[i] is None else sums[i] + stats
+        n += 1
+    if n == 0:
+        raise ValueError("recalibrate_batch_norm needs at least one batch")
+    for bn, total in zip(bns, sums):
+        bn.moving_mean.assign((total[0] / n).astype("float32"))
+        bn.moving_variance.assign((total[1] / n).astype("float32"))
+    return n
 
 
 def normalisation_of(info) -> Normalisation:

@@ -223,3 +223,39 @@ def test_blend_generator_trains_saves_and_reports_its_chosen_widths(tmp_path):
     plain.model.frcnet_folder = "plain"
     with pytest.raises(ValueError, match="its generator is not 'unet_blend'"):
         T.blend_widths(plain.model, p.inputs[0])
+
+
+def test_batch_norm_recalibration_sets_the_statistics_of_the_batches(tmp_path):
+    """Against a direct computation: the per-channel mean and unbiased variance of the first batch-norm layer's
+    input, averaged over the batches; the saved model uses them; bad values are explained."""
+    import keras
+
+    from frcnet_lite.model import load_model
+
+    g = __import__("frcnet_lite.model", fromlist=["x"]).build_generator(None, depth=3, base_filters=4,
+                                                                            max_filters=8, dropout_blocks=0)
+    rng = np.random.default_rng(0)
+    batches = [rng.normal(0, 1, (3, 16, 16, 1)).astype("float32") for _ in range(4)]
+    bn = next(layer for layer in g.layers if isinstance(layer, keras.layers.BatchNormalization))
+    probe = keras.Model(g.input, bn.input)
+    # before the first BN layer nothing is batch-normalised: its input does not depend on the mode
+    means = [probe(b).numpy().reshape(-1, bn.input.shape[-1]).mean(0) for b in batches]
+    variances = [probe(b).numpy().reshape(-1, bn.input.shape[-1]).var(0, ddof=1) for b in batches]
+    assert T.recalibrate_batch_norm(g, iter(batches)) == 4
+    np.testing.assert_allclose(bn.moving_mean.numpy(), np.mean(means, 0), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), np.mean(variances, 0), rtol=1e-5)
+    with pytest.raises(ValueError, match="at least one batch"):
+        T.recalibrate_batch_norm(g, iter([]))
+    with pytest.raises(ValueError, match="bn_recalibration_patches must be >= 0, got -1"):
+        _config(bn_recalibration_patches=-1)
+    p = _pairs()
+    plain = T.train(_config(epochs=1, steps_per_epoch=2), p, p, out_dir=tmp_path / "r", progress=False)
+    again = T.train(_config(epochs=1, steps_per_epoch=2, bn_recalibration_patches=8), p, p, out_dir=tmp_path / "r",
+                    progress=False)  # a finished run, recalibrated: allowed, weights unchanged
+    pairs = list(zip(T._generator_of(plain.model).weights, T._generator_of(again.model).weights))
+    assert all(np.array_equal(a.numpy(), b.numpy()) for a, b in pairs if "moving" not in a.path)
+    assert any(not np.array_equal(a.numpy(), b.numpy()) for a, b in pairs if "moving" in a.path)
+    back = load_model(tmp_path / "r")
+    x = p.inputs[:1, ..., None]
+    np.testing.assert_allclose(back(x).numpy(), again.model(x).numpy(), rtol=1e-5, atol=1e-6)
+    assert json.loads((tmp_path / "r" / "model.json").read_text())["train_config"]["bn_recalibration_patches"] == 8
