@@ -214,6 +214,16 @@ def LOCAL_TEXT(config) -> str:  # noqa: N802 (reads as a constant in the templat
     return f"; counts and targets in units of the input's local density ({config.local_sigma_px:g} px Gaussian)"
 
 
+def BN_TEXT(config) -> str:  # noqa: N802 (reads as a constant in the template)
+    """The batch-norm re-estimation, if any, as a README paragraph (ends with a blank line)."""
+    if not config.bn_recalibration_patches:
+        return ""
+    return (f"After the last epoch the batch-norm statistics were re-estimated with the final weights over "
+            f"{config.bn_recalibration_patches} augmented training patches (`bn_recalibration_patches`); the "
+            "validation columns of `history.csv` were computed each epoch with the running averages instead, "
+            "which trail the weights: their swings from epoch to epoch are that lag, not the model.\n\n")
+
+
 #: Earlier candidates, measured on the same test, shifted and two-filament sets (sessions 2-5; their numbers
 #: were printed by this script at the time): (description, test margins, shifted margins, two filaments (sparrow)).
 #: Margins are network - oracle blur, MS-SSIM / PSNR dB / area-FRC 0.2, mean ± SEM over the 62 test patches.
@@ -550,7 +560,7 @@ Seeds: fields `train` {SEEDS['train']}+i, `val` {SEEDS['val']}+i (training curve
 Time: {t['train_minutes']:.1f} min of training steps, {t['evaluation_minutes']:.1f} min of evaluation,
 on {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}).
 
-Use: `frcnet-lite reconstruct SPARSE_5NM.tif --model simulated -o out.tif`, or `frcnet_lite.model.load_model("simulated")`.
+{BN_TEXT(config)}Use: `frcnet-lite reconstruct SPARSE_5NM.tif --model simulated -o out.tif`, or `frcnet_lite.model.load_model("simulated")`.
 Reproduce: `python scripts/train_simulated.py` (configuration `train_config.yaml` = `configs/simulated.yaml`; curves
 `history.csv`, `training_curves.png`; all numbers below in `results.json`, `evaluation.csv`, `two_filaments.csv`).
 
