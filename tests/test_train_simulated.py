@@ -59,6 +59,27 @@ def test_split_pairs_go_through_build_pairs_and_are_cached(script, tmp_path):
         script.split_pairs("val", dataclasses.replace(study, fraction=0.2), tmp_path)
 
 
+def test_gaussian_targets_use_the_study_kernel_width(script, tmp_path):
+    from frcnet_lite.kde import gaussian_kde
+
+    study = dataclasses.replace(script.Study.quick(), field_size_nm=640.0, patch_px=128, val_fields=1,
+                                target_kind="gaussian")
+    assert script.Study().target_sigma_nm == 5.0
+    assert script.Study(target_kind="anisotropic").target_spec().params == script.Study(
+        target_kind="anisotropic", target_sigma_nm=7.0).target_spec().params  # only Gaussian KDEs take it
+    narrow = script.split_pairs("val", study, tmp_path / "a", progress=False)
+    assert narrow.meta["target"] == {"kind": "gaussian", "params": {"sigma_nm": 5.0}}
+    wide = script.split_pairs("val", dataclasses.replace(study, target_sigma_nm=10.0), tmp_path / "b", progress=False)
+    np.testing.assert_array_equal(wide.inputs, narrow.inputs)  # one simulation, two targets
+    # the 10 nm target is the 5 nm one blurred further by sqrt(2^2 - 1^2) px (Gaussians add in quadrature);
+    # compared away from the patch edge, where the field around the patch enters the wider kernel
+    further = gaussian_kde(narrow.targets[0].astype(np.float64), 3.0**0.5)
+    inner = (slice(16, -16),) * 2
+    np.testing.assert_allclose(further[inner], wide.targets[0][inner], rtol=0.02, atol=1e-3 * wide.targets.max())
+    with pytest.raises(ValueError, match="other settings"):
+        script.split_pairs("val", dataclasses.replace(study, target_sigma_nm=10.0), tmp_path / "a")
+
+
 def _fake_two_filaments(script):
     from frcnet_lite.resolution import TwoFilamentResult
 
