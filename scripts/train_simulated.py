@@ -224,6 +224,18 @@ def LOCAL_TEXT(config) -> str:  # noqa: N802 (reads as a constant in the templat
     return f"; counts and targets in units of the input's local density ({config.local_sigma_px:g} px Gaussian)"
 
 
+def KERNEL_TEXT(results: Mapping, study: Study) -> str:  # noqa: N802 (reads as a constant in the template)
+    """The target-kernel section of the README (:func:`target_kernel_cost`), if measured (starts with a blank line)."""
+    if not results.get("kernel_cost"):
+        return ""
+    sigma = results.get("target", {}).get("params", {}).get("sigma_nm")
+    return ("\n### What the target's kernel costs\n\n"
+            "A network trained towards a Gaussian KDE learns the expected target: the truth as the sparse data show "
+            "it, blurred once more by the kernel. Widening each patch's oracle blur (its PSNR width) by a kernel, in "
+            "quadrature, measures what that blur alone costs against the truth (oracle minus widened, paired, "
+            "mean ± SEM):\n\n" + kernel_table(results["kernel_cost"], study.pixel_size_nm, sigma) + "\n")
+
+
 def BN_TEXT(config) -> str:  # noqa: N802 (reads as a constant in the template)
     """The batch-norm re-estimation, if any, as a README paragraph (ends with a blank line)."""
     if not config.bn_recalibration_patches:
@@ -275,7 +287,9 @@ def history_table(results: Mapping) -> str:
     net = tf["criteria"]["sparrow"]["rows"]["network"]
     cfg = results["train_config"]
     mine = (f"`{cfg['generator']}`" + (f", local density {cfg['local_sigma_px']:g} px" if cfg.get("local_sigma_px") else "")
-            + f", {cfg['target_kind']} targets, {cfg['epochs'] * cfg['steps_per_epoch']:,} steps (**this model**)")
+            + f", {cfg['target_kind']} targets" + (f" ({sigma:g} nm)" if (sigma := results.get("target", {}).get(
+                "params", {}).get("sigma_nm")) is not None else "")
+            + f", {cfg['epochs'] * cfg['steps_per_epoch']:,} steps (**this model**)")
     lines = ["| model | test (training ranges) | shifted regime | two filaments |", "|---|---|---|---|"]
     lines += [f"| {d} | {t} | {s} | {f} |" for d, t, s, f in EARLIER_RUNS]
     lines.append(f"| {mine} | {_margins(ev['test'], True)} | {_margins(ev['shifted'], False)} | "
@@ -304,6 +318,67 @@ def _summary(values: Sequence[float]) -> dict:
     return {"mean": s.mean, "sem": s.sem, "n": s.n}
 
 
+def _kept(pairs, min_counts: float = 10.0) -> np.ndarray:
+    """Indices of the patches an evaluation scores: at least ``min_counts`` sparse counts and some truth."""
+    return np.flatnonzero((pairs.inputs.sum(axis=(1, 2)) >= min_counts) & (pairs.truths.max(axis=(1, 2)) > 0))
+
+
+def target_kernel_cost(pairs, per_patch: Sequence[Mapping], widths_px: Sequence[float] = (1.0, 2.0),
+                       groups: int = 4) -> list[dict]:
+    """What a Gaussian target's own kernel costs against the truth, by quarter of the patches' sparse counts.
+
+    A network trained towards a KDE of width ``w`` learns the expected target: the truth as seen
+    through the sparse data, blurred *once more* by ``w``. This widens the oracle blur of each patch
+    (its PSNR width, from ``per_patch``) by ``w`` in quadrature and scores it against the truth:
+    the PSNR that blur alone costs where the best estimate is narrow.
+
+    Returns
+    -------
+    list of dict
+        One per quarter: ``counts`` (lowest, highest), ``patches``, ``oracle_db`` (mean PSNR of the
+        oracle blur) and ``cost_db`` ``{width: {mean, sem, n}}`` (oracle minus widened, paired).
+    """
+    from frcnet_lite.comparison import score
+    from frcnet_lite.kde import gaussian_kde
+
+    keep = _kept(pairs)
+    if len(keep) != len(per_patch):
+        raise ValueError(f"{len(per_patch)} evaluated patches, but {len(keep)} patches in the pairs to score")
+    rows = []
+    for j, i in enumerate(keep):
+        sigma = per_patch[j]["blur_sigma_px"]["psnr_db"]
+        x = pairs.inputs[i].astype(np.float32)
+        oracle = score(gaussian_kde(x, sigma), pairs.truths[i])["psnr_db"]
+        rows.append((float(x.sum()), oracle, {w: oracle - score(gaussian_kde(x, float(np.hypot(sigma, w))),
+                                                                  pairs.truths[i])["psnr_db"] for w in widths_px}))
+    order = np.argsort([r[0] for r in rows], kind="stable")
+    out = []
+    for part in np.array_split(order, min(groups, len(order))):
+        out.append({"counts": [min(rows[i][0] for i in part), max(rows[i][0] for i in part)], "patches": len(part),
+                    "oracle_db": float(np.mean([rows[i][1] for i in part])),
+                    "cost_db": {str(w): _summary([rows[i][2][w] for i in part]) for w in widths_px}})
+    return out
+
+
+def kernel_table(cost: Sequence[Mapping], pixel_size_nm: float, sigma_nm: float | None) -> str:
+    """Markdown: the kernel cost per density quarter (:func:`target_kernel_cost`), with a reading."""
+    widths = list(cost[0]["cost_db"])
+    lines = ["| sparse localizations per patch | oracle blur PSNR (dB) | " + " | ".join(
+        f"cost of a {float(w) * pixel_size_nm:g} nm kernel (dB)" for w in widths) + " |",
+        "|---|---|" + "---|" * len(widths)]
+    for q in cost:
+        lines.append(f"| {q['counts'][0]:,.0f}-{q['counts'][1]:,.0f} | {q['oracle_db']:.2f} | " + " | ".join(
+            f"{q['cost_db'][w]['mean']:.2f} ± {q['cost_db'][w]['sem']:.2f}" for w in widths) + " |")
+    dense = cost[-1]["cost_db"]
+    text = (f"In the densest quarter a {float(widths[-1]) * pixel_size_nm:g} nm kernel costs "
+            f"{dense[widths[-1]]['mean']:.2f} dB, a {float(widths[0]) * pixel_size_nm:g} nm one "
+            f"{dense[widths[0]]['mean']:.2f} dB; in the sparsest quarter "
+            f"{cost[0]['cost_db'][widths[-1]]['mean']:.2f} and {cost[0]['cost_db'][widths[0]]['mean']:.2f} dB.")
+    if sigma_nm is not None:
+        text += f" This model's targets use a {sigma_nm:g} nm kernel."
+    return "\n".join(lines) + "\n\n" + text
+
+
 def evaluate_patches(model, pairs, sigmas_px: Sequence[float] | None = None, min_counts: float = 10.0) -> dict:
     """Every method against the truth on every patch with at least ``min_counts`` sparse counts.
 
@@ -317,7 +392,7 @@ def evaluate_patches(model, pairs, sigmas_px: Sequence[float] | None = None, min
     from frcnet_lite.model import predict_image
     from frcnet_lite.reconstruct import dihedral_average
 
-    keep = np.flatnonzero((pairs.inputs.sum(axis=(1, 2)) >= min_counts) & (pairs.truths.max(axis=(1, 2)) > 0))
+    keep = _kept(pairs, min_counts)
     # as frcnet-lite reconstruct does by default: the mean over the 8 rotations and flips
     preds = dihedral_average(lambda b: predict_image(model, b, batch_size=8))(pairs.inputs[keep])
     per_patch, margins = [], {k: [] for k in KEYS}
@@ -591,7 +666,7 @@ By how dense the input is (quarters of the test patches by their number of spars
 blur, paired):
 
 {density_table(ev['test']['per_patch'])}
-
+{KERNEL_TEXT(results, study)}
 ## A different parameter regime ({ev['shifted']['margin']['ms_ssim']['n']} patches)
 
 Every varied parameter outside its training range ({shifted}) and bleaching, never simulated in training
@@ -708,6 +783,10 @@ def repackage(work: Path, config, study: Study, pkg: Path, config_path: Path) ->
     stored = {k: v for k, v in results["train_config"].items() if k != "init_from"}
     if stored != {k: v for k, v in json.loads(json.dumps(config.to_dict())).items() if k != "init_from"}:
         raise SystemExit(f"{results_file} was made with another configuration than {config_path}")
+    if "kernel_cost" not in results:  # made before the kernel cost was part of the evaluation: from the cached pairs
+        results["kernel_cost"] = target_kernel_cost(split_pairs("test", study, work / "pairs"),
+                                                     results["evaluation"]["test"]["per_patch"])
+        results_file.write_text(json.dumps(results, indent=1, default=float))
     _fill_model_data(work / "model", results, study)
     pkg = package(work, pkg, config_path, readme(results, config, study, read_model_info(work / "model")))
     print(f"packaged into {pkg}")
@@ -765,13 +844,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = load_model(args.model if args.model else work / "model")
     t1 = time.time()
     evaluation = {s: evaluate_patches(model, data[s]) for s in ("test", "shifted")}
+    kernel_cost = target_kernel_cost(data["test"], evaluation["test"]["per_patch"])
     two = two_filament_study(model, study, progress)
     eval_s = time.time() - t1
     history = load_history(work / "model") if (work / "model" / "history.csv").is_file() else []
     results = {"study": dataclasses.asdict(study), "train_config": config.to_dict(), "seeds": SEEDS,
                "simulation": data["train"].meta["simulation"], "target": data["train"].meta["target"],
                "shifted": {"ranges": SHIFTED_RANGES, "base": SHIFTED_BASE}, "evaluation": evaluation,
-               "two_filaments": two, "model": str(args.model or work / "model"),
+               "two_filaments": two, "kernel_cost": kernel_cost, "model": str(args.model or work / "model"),
                "timing": {"train_minutes": sum(r["seconds"] for r in history) / 60, "evaluation_minutes": eval_s / 60}}
     results["bars"] = bars(results)
     work.mkdir(parents=True, exist_ok=True)

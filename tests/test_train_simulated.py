@@ -80,6 +80,37 @@ def test_gaussian_targets_use_the_study_kernel_width(script, tmp_path):
         script.split_pairs("val", dataclasses.replace(study, target_sigma_nm=10.0), tmp_path / "a")
 
 
+def test_target_kernel_cost_widens_the_oracle_blur_in_quadrature(script):
+    from types import SimpleNamespace
+
+    from frcnet_lite.kde import gaussian_kde
+
+    rng = np.random.default_rng(3)
+    lines = np.zeros((48, 48), np.float32)
+    lines[:, 20] = lines[30, :] = 1.0
+    inputs = np.stack([rng.poisson(lam * lines).astype(np.float32) for lam in (2.0, 5.0, 20.0, 60.0)])
+    # the truth is the 1 px blur of each input (plus a little noise): the oracle is narrow, a kernel only blurs it
+    truths = np.stack([gaussian_kde(x, 1.0) + rng.normal(0, 1e-3, x.shape).astype(np.float32) for x in inputs])
+    pairs = SimpleNamespace(inputs=inputs, truths=truths)
+    per_patch = [{"blur_sigma_px": {"psnr_db": 1.0}}] * 4
+    cost = script.target_kernel_cost(pairs, per_patch, widths_px=(1.0, 2.0), groups=2)
+    assert [q["patches"] for q in cost] == [2, 2] and cost[0]["counts"][1] <= cost[1]["counts"][0]
+    for q in cost:
+        assert 0 < q["cost_db"]["1.0"]["mean"] < q["cost_db"]["2.0"]["mean"]  # a wider kernel costs more
+    # the first quarter's 2 px cost, directly: the oracle (1 px) minus a blur of sqrt(1 + 4) px
+    from frcnet_lite.comparison import score
+
+    direct = [score(gaussian_kde(inputs[i], 1.0), truths[i])["psnr_db"]
+              - score(gaussian_kde(inputs[i], 5.0**0.5), truths[i])["psnr_db"] for i in (0, 1)]
+    assert cost[0]["cost_db"]["2.0"]["mean"] == pytest.approx(np.mean(direct), rel=1e-6)
+    table = script.kernel_table(cost, 5.0, 5.0)
+    assert "cost of a 5 nm kernel (dB)" in table and "cost of a 10 nm kernel (dB)" in table
+    assert f"In the densest quarter a 10 nm kernel costs {cost[1]['cost_db']['2.0']['mean']:.2f} dB" in table
+    assert table.endswith("This model's targets use a 5 nm kernel.")
+    with pytest.raises(ValueError, match="3 evaluated patches, but 4"):
+        script.target_kernel_cost(pairs, per_patch[:3])
+
+
 def _fake_two_filaments(script):
     from frcnet_lite.resolution import TwoFilamentResult
 
@@ -203,6 +234,9 @@ def test_history_row_and_reading_are_computed_from_the_results(script):
     assert len(table) == 2 + len(script.EARLIER_RUNS) + 1
     assert table[-1] == ("| `unet_blend`, local density 16 px, gaussian targets, 4,000 steps (**this model**) | "
                          "+0.0200 ± 0.0030 / +0.10 ± 0.08 / +0.030 ± 0.004 | -0.0500 / +0.30 / -0.001 | 60.0 ± 1.5 nm |")
+    results["target"] = {"kind": "gaussian", "params": {"sigma_nm": 5.0}}  # the kernel, when recorded
+    assert "| `unet_blend`, local density 16 px, gaussian targets (5 nm), 4,000 steps (**this model**) |" in (
+        script.history_table(results).splitlines()[-1])
     reading = script.history_reading(results)
     assert "on MS-SSIM, area-FRC in its own regime (not on PSNR)" in reading  # 0.1 < 2 x 0.08
     assert reading.endswith("loses to it on MS-SSIM.")  # the FRC loss is within 2 SEM
