@@ -111,6 +111,19 @@ def test_target_kernel_cost_widens_the_oracle_blur_in_quadrature(script):
         script.target_kernel_cost(pairs, per_patch[:3])
 
 
+def test_kernel_reading_compares_the_shifted_dense_target_with_the_oracle(script):
+    def results(dense, oracle, target=None):
+        summary = {"dense target": {"psnr_db": {"mean": dense}}, "best blur (oracle)": {"psnr_db": {"mean": oracle}}}
+        return {"target": target or {"kind": "gaussian", "params": {"sigma_nm": 5.0}},
+                "evaluation": {"shifted": {"summary": summary}}}
+
+    below = script.kernel_reading(results(22.38, 23.58))
+    assert below.startswith("This model's targets use a 5 nm kernel.") and "scores 22.38 dB" in below
+    assert "below the oracle blur of the sparse input (23.58 dB)" in below and "cannot win there" in below
+    assert script.kernel_reading(results(27.0, 23.58)).endswith("above the oracle blur of the sparse input (23.58 dB).")
+    assert script.kernel_reading(results(1.0, 2.0, {"kind": "anisotropic", "params": {"window": 11}})) == ""
+
+
 def _fake_two_filaments(script):
     from frcnet_lite.resolution import TwoFilamentResult
 
