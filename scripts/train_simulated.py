@@ -121,6 +121,9 @@ class Study:
     fraction: float = 0.1
     subsets_per_field: int = 2
     parallel_pairs: int = 1
+    #: Close parallel pairs per *training* field when it differs from ``parallel_pairs`` (``None``: the same);
+    #: validation and test fields keep ``parallel_pairs``, so that a change leaves the test set as it was.
+    train_parallel_pairs: int | None = None
     parallel_length_nm: float = 2000.0
     two_filament_distances_nm: tuple = tuple(float(d) for d in range(20, 141, 10))
     two_filament_repeats: int = 20
@@ -164,7 +167,9 @@ def field_configs(split: str, n: int, study: Study):
         base = SimulationConfig(field_size_nm=study.field_size_nm, **SHIFTED_BASE)
         ranges: Mapping[str, Any] = SHIFTED_RANGES
     else:
-        base = SimulationConfig(field_size_nm=study.field_size_nm, parallel_pairs=study.parallel_pairs,
+        pairs = study.parallel_pairs if split != "train" or study.train_parallel_pairs is None \
+            else study.train_parallel_pairs
+        base = SimulationConfig(field_size_nm=study.field_size_nm, parallel_pairs=pairs,
                                 parallel_length_nm=study.parallel_length_nm)
         ranges = TRAIN_RANGES
     return [vary_config(SEEDS[split] + i, base=base, **ranges) for i in range(n)]
@@ -174,7 +179,8 @@ def simulation_description(study: Study) -> dict:
     """What the fields are, for the pairs' meta and the model's ``model.json``."""
     return {"simulator": "frcnet_lite.simulate.simulate_microtubules, parameters per field from vary_config",
             "ranges": {k: list(v) for k, v in TRAIN_RANGES.items()}, "field_size_nm": study.field_size_nm,
-            "parallel_pairs_per_field": study.parallel_pairs, "parallel_distance_nm": [20.0, 150.0],
+            "parallel_pairs_per_field": study.parallel_pairs if study.train_parallel_pairs is None
+            else study.train_parallel_pairs, "parallel_distance_nm": [20.0, 150.0],
             "seeds": {k: SEEDS[k] for k in ("train", "val", "test")}}
 
 
@@ -187,6 +193,8 @@ def split_pairs(split: str, study: Study, cache_dir: Path, progress: bool | None
          "shifted": study.shifted_fields}[split]
     ranges = {"ranges": SHIFTED_RANGES, "base": SHIFTED_BASE} if split == "shifted" else {"ranges": TRAIN_RANGES}
     key = {**study.data_key(), "split": split, "n_fields": n, "first_seed": SEEDS[split], **ranges}
+    if split == "train" and study.train_parallel_pairs is not None:
+        key["train_parallel_pairs"] = study.train_parallel_pairs
     path = cache_dir / f"{split}.npz"
     if path.is_file():
         pairs = load_pairs(path)
@@ -652,7 +660,7 @@ trained on {study.train_fields} simulated fields of {study.field_size_nm / 1000:
 windows each), every field with its own parameters drawn log-uniformly (`frcnet_lite.simulate.vary_config`):
 {ranges}
 
-and {study.parallel_pairs} close parallel filament pair(s) per field, 20-150 nm apart (`parallel_pairs`).
+and {results["simulation"]["parallel_pairs_per_field"]} close parallel filament pair(s) per training field, 20-150 nm apart (`parallel_pairs`).
 Pairs from `frcnet_lite.pairs.build_pairs`: input = histogram of a random time window holding
 {study.fraction:.0%} of the localizations (raw counts per {study.pixel_size_nm:g} nm pixel), target = {study.target_kind}
 KDE of all localizations ({info.data.get('target', {}).get('params', {})}); loss {config.loss_weights}
@@ -777,7 +785,8 @@ def _fill_model_data(model_dir: Path, results: Mapping, study: Study) -> None:
     info["data"] = {**info.get("data", {}), "source": "simulated", "fraction": study.fraction,
                     "description": (f"simulated microtubule dSTORM, {study.train_fields} fields of "
                                     f"{study.field_size_nm / 1000:g} um with parameters drawn per field ({ranges}) "
-                                    f"+ {study.parallel_pairs} parallel pair(s) 20-150 nm apart per field"),
+                                    f"+ {results['simulation']['parallel_pairs_per_field']} parallel pair(s) "
+                                    "20-150 nm apart per field"),
                     "input": f"histogram of a {study.fraction:.0%} time window (counts, {study.pixel_size_nm:g} nm px)",
                     "target": results["target"], "validation": validation_line(results)}
     tmp = model_dir / ".model.json.tmp"
@@ -827,6 +836,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--two-filament-repeats", type=int, default=None, help="simulations per distance (default 20)")
     ap.add_argument("--two-filament-length-nm", type=float, default=None,
                     help="length of the two filaments (the profile averages 80 %% of it; default 4000)")
+    ap.add_argument("--train-parallel-pairs", type=int, default=None,
+                    help="close parallel filament pairs per training field (default: as the test fields, 1)")
     ap.add_argument("--criterion", default=None, help="headline two-filament criterion: sparrow (the paper's: any "
                                                       "dip, default), rayleigh, or a minimum dip in [0, 1)")
     args = ap.parse_args(argv)
@@ -838,6 +849,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     study = dataclasses.replace(Study.quick() if args.quick else Study(), target_kind=config.target_kind)
     if args.two_filament_repeats:
         study = dataclasses.replace(study, two_filament_repeats=args.two_filament_repeats)
+    if args.train_parallel_pairs is not None:
+        if args.train_parallel_pairs < 0:
+            raise SystemExit(f"--train-parallel-pairs must be >= 0, got {args.train_parallel_pairs}")
+        study = dataclasses.replace(study, train_parallel_pairs=args.train_parallel_pairs)
     if args.two_filament_length_nm:
         study = dataclasses.replace(study, two_filament_length_nm=args.two_filament_length_nm)
     if args.criterion:

@@ -124,6 +124,17 @@ def test_kernel_reading_compares_the_shifted_dense_target_with_the_oracle(script
     assert script.kernel_reading(results(1.0, 2.0, {"kind": "anisotropic", "params": {"window": 11}})) == ""
 
 
+def test_train_parallel_pairs_change_the_training_fields_only(script, tmp_path):
+    study = dataclasses.replace(script.Study.quick(), train_parallel_pairs=3)
+    assert all(c.parallel_pairs == 3 for c in script.field_configs("train", 2, study))
+    assert all(c.parallel_pairs == study.parallel_pairs == 1 for s in ("val", "test")
+               for c in script.field_configs(s, 2, study))
+    assert script.simulation_description(study)["parallel_pairs_per_field"] == 3
+    assert script.simulation_description(script.Study.quick())["parallel_pairs_per_field"] == 1
+    with pytest.raises(SystemExit, match="--train-parallel-pairs must be >= 0, got -1"):
+        script.main(["--train-parallel-pairs", "-1", "--work", str(tmp_path)])
+
+
 def _fake_two_filaments(script):
     from frcnet_lite.resolution import TwoFilamentResult
 
