@@ -395,9 +395,9 @@ def input_warnings(info, counts: np.ndarray, counts_pixel_size_nm: float) -> lis
 
     Two checks against the model's ``model.json``: the input's pixel size against the training
     pixel size (the input is resampled, but a network sees structures at the scale it learned),
-    and the input's localization density (counts per um^2) against the median training input
-    (a whole acquisition given to a model trained on 10 % time windows looks nothing like its
-    training data). Thresholds: :data:`WARN_PIXEL_RATIO`, :data:`WARN_DENSITY_RATIO`.
+    and the input's localization density (counts per um^2) against the training inputs' range
+    (5th-95th percentile; the median where no range is recorded): a whole acquisition given to
+    a model trained on 10 % time windows looks nothing like its training data. Thresholds: :data:`WARN_PIXEL_RATIO`, :data:`WARN_DENSITY_RATIO`.
 
     Examples
     --------
@@ -414,18 +414,25 @@ def input_warnings(info, counts: np.ndarray, counts_pixel_size_nm: float) -> lis
         notes.append(f"the input has {counts_pixel_size_nm:g} nm pixels but the model was trained at {model_px:g} nm: "
                      f"it is resampled to {model_px:g} nm, but a model trained at the input's pixel size would do better "
                      "(frcnet-lite models lists them)")
-    trained = float((getattr(info, "data", None) or {}).get("input_counts_per_um2", 0) or 0)
+    data = getattr(info, "data", None) or {}
+    trained = float(data.get("input_counts_per_um2", 0) or 0)
     if trained > 0 and counts.size:
         area_um2 = counts.size * (counts_pixel_size_nm / 1000.0) ** 2
         density = float(np.sum(counts, dtype=np.float64)) / area_um2
-        ratio = density / trained
+        # a model trained on a range of densities (its 5th-95th percentile recorded) is compared with its ends
+        low, high = data.get("input_counts_per_um2_range") or (trained, trained)
+        ranged = "input_counts_per_um2_range" in data
+        ratio = density / high
         if ratio > WARN_DENSITY_RATIO:
-            notes.append(f"the input holds {density:.3g} localizations per um^2, {ratio:.0f}x the {trained:.3g} per um^2 "
-                         "of the model's training inputs: the model expects sparse inputs like those (e.g. a 10% time "
-                         "window), not a whole acquisition")
-        elif 0 < ratio < 1 / WARN_DENSITY_RATIO:
-            notes.append(f"the input holds {density:.3g} localizations per um^2, only {ratio:.2f}x the {trained:.3g} per "
-                         "um^2 of the model's training inputs: expect a poorer reconstruction")
+            of = (f"the {high:.3g} per um^2 of its densest training inputs (95th percentile; median {trained:.3g})"
+                  if ranged else f"the {trained:.3g} per um^2 of the model's training inputs")
+            notes.append(f"the input holds {density:.3g} localizations per um^2, {ratio:.0f}x {of}: the model expects "
+                         "sparse inputs like those (e.g. a 10% time window), not a whole acquisition")
+        elif low > 0 and 0 < density / low < 1 / WARN_DENSITY_RATIO:
+            of = (f"the {low:.3g} per um^2 of its sparsest training inputs (5th percentile; median {trained:.3g})"
+                  if ranged else f"the {trained:.3g} per um^2 of the model's training inputs")
+            notes.append(f"the input holds {density:.3g} localizations per um^2, only {density / low:.2f}x {of}: "
+                         "expect a poorer reconstruction")
     return notes
 
 

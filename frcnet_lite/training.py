@@ -33,7 +33,7 @@ from .losses import LOSSES, METHOD_WEIGHTS, loss_indices
 from .targets import TARGETS, TargetSpec
 from .pipeline import Normalisation, dataset_tensors, fit_normalisation, make_dataset, make_validation_arrays
 
-__all__ = ["TrainConfig", "TrainResult", "train", "split_image_pairs", "describe_training_data", "make_train_step", "learning_rate_at", "load_history", "read_config", "pick_strategy", "blend_widths", "normalisation_of", "recalibrate_batch_norm"]
+__all__ = ["TrainConfig", "TrainResult", "train", "split_image_pairs", "describe_training_data", "input_density_range", "make_train_step", "learning_rate_at", "load_history", "read_config", "pick_strategy", "blend_widths", "normalisation_of", "recalibrate_batch_norm"]
 
 
 _INT_FIELDS = ("patch_size", "depth", "base_filters", "max_filters", "dropout_blocks", "batch_size",
@@ -725,17 +725,34 @@ def _init_model(config: TrainConfig):
     return init
 
 
+def input_density_range(inputs: np.ndarray, pixel_size_nm: float) -> tuple[float, float, float]:
+    """Median, 5th and 95th percentile of the training images' sparse counts per square micrometre.
+
+    Examples
+    --------
+    >>> counts = np.stack([np.full((10, 10), c, np.float32) for c in range(1, 101)])  # 1..100 per 10 nm pixel
+    >>> [round(v) for v in input_density_range(counts, 10.0)]
+    [505000, 59500, 950500]
+    """
+    inputs = np.asarray(inputs, np.float64)
+    if inputs.ndim != 3 or not len(inputs):
+        raise ValueError(f"inputs must be a non-empty stack of images (N, H, W), got shape {inputs.shape}")
+    area_um2 = inputs.shape[1] * inputs.shape[2] * (pixel_size_nm / 1000.0) ** 2
+    per_image = inputs.sum(axis=(1, 2)) / area_um2
+    return (float(np.median(per_image)), float(np.percentile(per_image, 5)), float(np.percentile(per_image, 95)))
+
+
 def describe_training_data(train_pairs, val_pairs, config: TrainConfig) -> dict:
     """What a model was trained on, for its ``model.json`` (source, fields, target, input density).
 
     ``input_counts_per_um2`` (median over training images of the sparse counts per square
-    micrometre) lets :mod:`frcnet_lite.reconstruct` warn when an input is far denser or sparser
-    than the training inputs.
+    micrometre) and ``input_counts_per_um2_range`` (their 5th and 95th percentiles,
+    :func:`input_density_range`) let :mod:`frcnet_lite.reconstruct` warn when an input is far
+    denser or sparser than the training inputs.
     """
     meta = dict(getattr(train_pairs, "meta", {}) or {})
     px = float(getattr(train_pairs, "pixel_size_nm", 5.0))
-    area_um2 = train_pairs.inputs.shape[1] * train_pairs.inputs.shape[2] * (px / 1000.0) ** 2
-    density = float(np.median(np.asarray(train_pairs.inputs, np.float64).sum(axis=(1, 2)))) / area_um2
+    density, low, high = input_density_range(train_pairs.inputs, px)
     out = {
         "source": config.image_pairs_dir or str(Path(config.pairs_dir) / config.target_kind),
         "kind": "image pairs" if config.image_pairs_dir else "simulated pairs",
@@ -743,6 +760,7 @@ def describe_training_data(train_pairs, val_pairs, config: TrainConfig) -> dict:
         "n_train": int(len(train_pairs.inputs)),
         "n_val": int(len(val_pairs.inputs)),
         "input_counts_per_um2": density,
+        "input_counts_per_um2_range": [low, high],
     }
     kind = getattr(train_pairs, "target_kind", config.target_kind)
     params = meta.get("target_params", {}) if kind in TARGETS else {}

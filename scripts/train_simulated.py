@@ -816,6 +816,15 @@ def repackage(work: Path, config, study: Study, pkg: Path, config_path: Path) ->
         results["kernel_cost"] = target_kernel_cost(split_pairs("test", study, work / "pairs"),
                                                      results["evaluation"]["test"]["per_patch"])
         results_file.write_text(json.dumps(results, indent=1, default=float))
+    info = json.loads((work / "model" / "model.json").read_text())
+    if "input_counts_per_um2_range" not in info.get("data", {}):  # trained before the range was recorded
+        from frcnet_lite.training import input_density_range
+
+        _, low, high = input_density_range(split_pairs("train", study, work / "pairs").inputs, study.pixel_size_nm)
+        info["data"]["input_counts_per_um2_range"] = [low, high]
+        tmp = work / "model" / ".model.json.tmp"
+        tmp.write_text(json.dumps(info, indent=2, sort_keys=True))
+        os.replace(tmp, work / "model" / "model.json")
     _fill_model_data(work / "model", results, study)
     pkg = package(work, pkg, config_path, readme(results, config, study, read_model_info(work / "model")))
     print(f"packaged into {pkg}")

@@ -180,6 +180,34 @@ def test_input_warnings_pixel_size_and_density():
     assert R.input_warnings(M.ModelInfo(1.0, 1.0, pixel_size_nm=10.0), ok * 100, 10.0) == []  # no record, no guess
 
 
+def test_input_warnings_use_the_training_density_range_when_recorded():
+    # trained on 100-2,000 per um^2 (5th-95th percentile), median 400: 4,000 is inside 3x the range, 10,000 is not
+    info = M.ModelInfo(1.0, 1.0, pixel_size_nm=10.0,
+                       data={"input_counts_per_um2": 400.0, "input_counts_per_um2_range": [100.0, 2000.0]})
+    per_um2 = np.full((100, 100), 1e-4, "float32")  # 1 per um^2 at 10 nm
+    assert R.input_warnings(info, per_um2 * 4000, 10.0) == []  # 10x the median, but within the range's reach
+    dense = R.input_warnings(info, per_um2 * 10000, 10.0)
+    assert dense == ["the input holds 1e+04 localizations per um^2, 5x the 2e+03 per um^2 of its densest training "
+                     "inputs (95th percentile; median 400): the model expects sparse inputs like those (e.g. a 10% "
+                     "time window), not a whole acquisition"]
+    assert R.input_warnings(info, per_um2 * 40, 10.0) == []  # 1/10 of the median, 0.4x the sparsest
+    sparse = R.input_warnings(info, per_um2 * 20, 10.0)
+    assert len(sparse) == 1 and "only 0.20x the 100 per um^2 of its sparsest training inputs" in sparse[0]
+
+
+def test_input_density_range_against_a_direct_count():
+    from frcnet_lite.training import input_density_range
+
+    rng = np.random.default_rng(0)
+    inputs = rng.poisson(rng.uniform(0.01, 1.0, (40, 1, 1)), (40, 32, 32)).astype("float32")
+    per_um2 = [float(x.sum()) / (32 * 32 * 0.005**2) for x in inputs]  # 5 nm pixels
+    median, low, high = input_density_range(inputs, 5.0)
+    assert median == pytest.approx(np.median(per_um2)) and low == pytest.approx(np.percentile(per_um2, 5))
+    assert high == pytest.approx(np.percentile(per_um2, 95)) and low < median < high
+    with pytest.raises(ValueError, match=r"non-empty stack of images \(N, H, W\), got shape \(32, 32\)"):
+        input_density_range(inputs[0], 5.0)
+
+
 def test_reconstruct_picks_and_prints_the_default_model_and_warns(tmp_path, capsys):
     rng = np.random.default_rng(0)
     img = rng.poisson(0.5, (128, 128)).astype("float32")  # ~5000 per um^2 at 10 nm: a dense input
