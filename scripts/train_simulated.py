@@ -270,7 +270,7 @@ def BN_TEXT(config) -> str:  # noqa: N802 (reads as a constant in the template)
             "which trail the weights: their swings from epoch to epoch are that lag, not the model.\n\n")
 
 
-#: Earlier candidates, measured on the same test, shifted and two-filament sets (sessions 2-6; their numbers
+#: Earlier candidates and replicates, measured on the same test, shifted and two-filament sets (sessions 2-7; their numbers
 #: were printed by this script at the time): (description, test margins, shifted margins, two filaments (sparrow)).
 #: Margins are network - oracle blur, MS-SSIM / PSNR dB / area-FRC 0.2, mean ± SEM over the 62 test patches.
 EARLIER_RUNS: tuple[tuple[str, str, str, str], ...] = (
@@ -298,6 +298,8 @@ EARLIER_RUNS: tuple[tuple[str, str, str, str], ...] = (
      '+0.0101 ± 0.0027 / +0.09 ± 0.09 / +0.023 ± 0.005', '-0.072 / -1.76 / -0.219', '72.5 ± 1.0 nm'),
     ("`unet_blend`, local density 16 px, Gaussian targets (10 nm), 4,000 steps (shipped in session 6)",
      '+0.0110 ± 0.0028 / +0.10 ± 0.08 / +0.024 ± 0.004', '-0.063 / -1.63 / -0.200', '74.5 ± 1.1 nm'),
+    ("this model's settings with training seed 1 (a replicate: other initial weights and patch order; session 7)",
+     '+0.0117 ± 0.0022 / +0.16 ± 0.06 / +0.025 ± 0.004', '-0.097 / -2.54 / -0.252', '69.5 ± 1.5 nm'),
 )
 
 
@@ -718,7 +720,7 @@ their network.
 
 {two_filament_table(tf)}
 
-## How the training data and target were chosen (measured 2026-12-02, on the test fields above)
+## How the training data and target were chosen (measured in sessions 2-7, up to 2026-12-04, on the test fields above)
 
 Network − oracle blur, paired over the same {ev['test']['margin']['ms_ssim']['n']} test patches (MS-SSIM / PSNR dB /
 area-FRC 0.2, mean ± SEM), and two-filament resolution (sparrow):
