@@ -84,6 +84,9 @@ def _mat5_fields(path: str) -> dict[str, np.ndarray]:
 
 
 def _child(path: str, conn) -> None:  # pragma: no cover - runs in the forked child
+    import faulthandler  # noqa: PLC0415
+
+    faulthandler.disable()  # a crash here is reported by the parent in one line, not as a stack dump
     try:
         conn.send(("ok", _mat5_fields(path)))
     except LocalizationFileError as exc:
