@@ -34,7 +34,8 @@ def test_shifted_regime_lies_outside_the_training_ranges(script):
         assert cfg.parallel_pairs == 0 and cfg.bleach_time_frames == script.SHIFTED_BASE["bleach_time_frames"]
         for name, (lo, hi) in script.SHIFTED_RANGES.items():
             assert lo <= getattr(cfg, name) <= hi
-    assert all(c.parallel_pairs == study.parallel_pairs and c.bleach_time_frames is None for c in train)
+    assert all(c.parallel_pairs == study.train_parallel_pairs and c.bleach_time_frames is None for c in train)
+    assert all(c.parallel_pairs == study.parallel_pairs for c in script.field_configs("test", 3, study))
     for cfg in train:
         for name, (lo, hi) in script.TRAIN_RANGES.items():
             assert lo <= getattr(cfg, name) <= hi, name
@@ -130,7 +131,9 @@ def test_train_parallel_pairs_change_the_training_fields_only(script, tmp_path):
     assert all(c.parallel_pairs == study.parallel_pairs == 1 for s in ("val", "test")
                for c in script.field_configs(s, 2, study))
     assert script.simulation_description(study)["parallel_pairs_per_field"] == 3
-    assert script.simulation_description(script.Study.quick())["parallel_pairs_per_field"] == 1
+    same = dataclasses.replace(script.Study.quick(), train_parallel_pairs=None)  # None: as the test fields
+    assert script.simulation_description(same)["parallel_pairs_per_field"] == 1
+    assert all(c.parallel_pairs == 1 for c in script.field_configs("train", 2, same))
     with pytest.raises(SystemExit, match="--train-parallel-pairs must be >= 0, got -1"):
         script.main(["--train-parallel-pairs", "-1", "--work", str(tmp_path)])
 
@@ -260,6 +263,9 @@ def test_history_row_and_reading_are_computed_from_the_results(script):
                          "+0.0200 ± 0.0030 / +0.10 ± 0.08 / +0.030 ± 0.004 | -0.0500 / +0.30 / -0.001 | 60.0 ± 1.5 nm |")
     results["target"] = {"kind": "gaussian", "params": {"sigma_nm": 5.0}}  # the kernel, when recorded
     assert "| `unet_blend`, local density 16 px, gaussian targets (5 nm), 4,000 steps (**this model**) |" in (
+        script.history_table(results).splitlines()[-1])
+    results["simulation"] = {"parallel_pairs_per_field": 4}
+    assert "gaussian targets (5 nm), 4 parallel pairs per training field, 4,000 steps (**this model**)" in (
         script.history_table(results).splitlines()[-1])
     reading = script.history_reading(results)
     assert "on MS-SSIM, area-FRC in its own regime (not on PSNR)" in reading  # 0.1 < 2 x 0.08
