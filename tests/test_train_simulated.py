@@ -64,8 +64,8 @@ def test_gaussian_targets_use_the_study_kernel_width(script, tmp_path):
     from frcnet_lite.kde import gaussian_kde
 
     study = dataclasses.replace(script.Study.quick(), field_size_nm=640.0, patch_px=128, val_fields=1,
-                                target_kind="gaussian")
-    assert script.Study().target_sigma_nm == 5.0
+                                target_kind="gaussian", target_sigma_nm=5.0)
+    assert script.Study().target_sigma_nm == 7.5
     assert script.Study(target_kind="anisotropic").target_spec().params == script.Study(
         target_kind="anisotropic", target_sigma_nm=7.0).target_spec().params  # only Gaussian KDEs take it
     narrow = script.split_pairs("val", study, tmp_path / "a", progress=False)
