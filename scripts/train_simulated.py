@@ -143,6 +143,11 @@ class Study:
     #: seeds of one setting do (-1.80 and -2.17 dB).
     target_sigma_nm: float = 7.5
 
+    @property
+    def training_parallel_pairs(self) -> int:
+        """Close parallel pairs per training field (``train_parallel_pairs``, or ``parallel_pairs`` when None)."""
+        return self.parallel_pairs if self.train_parallel_pairs is None else self.train_parallel_pairs
+
     def target_spec(self):
         """The :class:`~frcnet_lite.targets.TargetSpec` of the dense targets (``target_sigma_nm`` for Gaussian KDEs)."""
         from frcnet_lite.targets import TargetSpec
@@ -173,8 +178,7 @@ def field_configs(split: str, n: int, study: Study):
         base = SimulationConfig(field_size_nm=study.field_size_nm, **SHIFTED_BASE)
         ranges: Mapping[str, Any] = SHIFTED_RANGES
     else:
-        pairs = study.parallel_pairs if split != "train" or study.train_parallel_pairs is None \
-            else study.train_parallel_pairs
+        pairs = study.training_parallel_pairs if split == "train" else study.parallel_pairs
         base = SimulationConfig(field_size_nm=study.field_size_nm, parallel_pairs=pairs,
                                 parallel_length_nm=study.parallel_length_nm)
         ranges = TRAIN_RANGES
@@ -185,8 +189,7 @@ def simulation_description(study: Study) -> dict:
     """What the fields are, for the pairs' meta and the model's ``model.json``."""
     return {"simulator": "frcnet_lite.simulate.simulate_microtubules, parameters per field from vary_config",
             "ranges": {k: list(v) for k, v in TRAIN_RANGES.items()}, "field_size_nm": study.field_size_nm,
-            "parallel_pairs_per_field": study.parallel_pairs if study.train_parallel_pairs is None
-            else study.train_parallel_pairs, "parallel_distance_nm": [20.0, 150.0],
+            "parallel_pairs_per_field": study.training_parallel_pairs, "parallel_distance_nm": [20.0, 150.0],
             "seeds": {k: SEEDS[k] for k in ("train", "val", "test")}}
 
 
@@ -238,9 +241,14 @@ def LOCAL_TEXT(config) -> str:  # noqa: N802 (reads as a constant in the templat
     return f"; counts and targets in units of the input's local density ({config.local_sigma_px:g} px Gaussian)"
 
 
+def _target_sigma_nm(results: Mapping) -> float | None:
+    """The Gaussian targets' kernel (nm) recorded in ``results``, None for other targets or none recorded."""
+    return results.get("target", {}).get("params", {}).get("sigma_nm")
+
+
 def kernel_reading(results: Mapping) -> str:
     """This model's kernel, and how its dense target does against the oracle blur in the shifted regime (computed)."""
-    sigma = results.get("target", {}).get("params", {}).get("sigma_nm")
+    sigma = _target_sigma_nm(results)
     if sigma is None:
         return ""
     sh = results["evaluation"]["shifted"]["summary"]
@@ -258,7 +266,7 @@ def KERNEL_TEXT(results: Mapping, study: Study) -> str:  # noqa: N802 (reads as 
     """The target-kernel section of the README (:func:`target_kernel_cost`), if measured (starts with a blank line)."""
     if not results.get("kernel_cost"):
         return ""
-    sigma = results.get("target", {}).get("params", {}).get("sigma_nm")
+    sigma = _target_sigma_nm(results)
     return ("\n### What the target's kernel costs\n\n"
             "A network trained towards a Gaussian KDE learns the expected target: the truth as the sparse data show "
             "it, blurred once more by the kernel. Widening each patch's oracle blur (its PSNR width) by a kernel, in "
@@ -329,8 +337,7 @@ def history_table(results: Mapping) -> str:
     net = tf["criteria"]["sparrow"]["rows"]["network"]
     cfg = results["train_config"]
     mine = (f"`{cfg['generator']}`" + (f", local density {cfg['local_sigma_px']:g} px" if cfg.get("local_sigma_px") else "")
-            + f", {cfg['target_kind']} targets" + (f" ({sigma:g} nm)" if (sigma := results.get("target", {}).get(
-                "params", {}).get("sigma_nm")) is not None else "")
+            + f", {cfg['target_kind']} targets" + (f" ({sigma:g} nm)" if (sigma := _target_sigma_nm(results)) is not None else "")
             + (f", {n} parallel pairs per training field" if (n := results.get("simulation", {}).get(
                 "parallel_pairs_per_field")) is not None else "")
             + f", {cfg['epochs'] * cfg['steps_per_epoch']:,} steps (**this model**)")
@@ -798,8 +805,8 @@ def package(work: Path, pkg: Path, config_path: Path, readme_text: str) -> Path:
     return pkg
 
 
-def _fill_model_data(model_dir: Path, results: Mapping, study: Study) -> None:
-    """``model.json``'s ``data``: source, description of the ranges, fraction, target, validation line."""
+def _fill_model_data(model_dir: Path, results: Mapping, study: Study, extra: Mapping | None = None) -> None:
+    """``model.json``'s ``data``: source, description of the ranges, fraction, target, validation line (+ ``extra``)."""
     info = json.loads((model_dir / "model.json").read_text())
     ranges = ", ".join(f"{k} {lo:g}-{hi:g}" for k, (lo, hi) in results["simulation"]["ranges"].items())
     info["data"] = {**info.get("data", {}), "source": "simulated", "fraction": study.fraction,
@@ -808,7 +815,7 @@ def _fill_model_data(model_dir: Path, results: Mapping, study: Study) -> None:
                                     f"+ {results['simulation']['parallel_pairs_per_field']} parallel pair(s) "
                                     "20-150 nm apart per field"),
                     "input": f"histogram of a {study.fraction:.0%} time window (counts, {study.pixel_size_nm:g} nm px)",
-                    "target": results["target"], "validation": validation_line(results)}
+                    "target": results["target"], "validation": validation_line(results), **(extra or {})}
     tmp = model_dir / ".model.json.tmp"
     tmp.write_text(json.dumps(info, indent=2, sort_keys=True))
     os.replace(tmp, model_dir / "model.json")
@@ -836,16 +843,13 @@ def repackage(work: Path, config, study: Study, pkg: Path, config_path: Path) ->
         results["kernel_cost"] = target_kernel_cost(split_pairs("test", study, work / "pairs"),
                                                      results["evaluation"]["test"]["per_patch"])
         results_file.write_text(json.dumps(results, indent=1, default=float))
-    info = json.loads((work / "model" / "model.json").read_text())
-    if "input_counts_per_um2_range" not in info.get("data", {}):  # trained before the range was recorded
+    extra = {}
+    if "input_counts_per_um2_range" not in read_model_info(work / "model").data:  # trained before it was recorded
         from frcnet_lite.training import input_density_range
 
         _, low, high = input_density_range(split_pairs("train", study, work / "pairs").inputs, study.pixel_size_nm)
-        info["data"]["input_counts_per_um2_range"] = [low, high]
-        tmp = work / "model" / ".model.json.tmp"
-        tmp.write_text(json.dumps(info, indent=2, sort_keys=True))
-        os.replace(tmp, work / "model" / "model.json")
-    _fill_model_data(work / "model", results, study)
+        extra["input_counts_per_um2_range"] = [low, high]
+    _fill_model_data(work / "model", results, study, extra)
     pkg = package(work, pkg, config_path, readme(results, config, study, read_model_info(work / "model")))
     print(f"packaged into {pkg}")
     return 0
