@@ -138,6 +138,23 @@ def test_train_parallel_pairs_change_the_training_fields_only(script, tmp_path):
         script.main(["--train-parallel-pairs", "-1", "--work", str(tmp_path)])
 
 
+def test_train_edge_fraction_draws_that_share_of_training_fields_at_the_ends(script, tmp_path):
+    from frcnet_lite.simulate import vary_config
+
+    study = dataclasses.replace(script.Study.quick(), train_edge_fraction=0.5)
+    train = script.field_configs("train", 4, study)
+    # the drawn fields replace all of the base's but the non-drawn ones, which every training field shares
+    edges = [c == vary_config(script.SEEDS["train"] + i, base=train[0], edges=True, **script.TRAIN_RANGES)
+             for i, c in enumerate(train)]
+    assert edges == [False, True, False, True]  # every second field, spread evenly
+    plain = script.field_configs("train", 4, script.Study.quick())
+    assert [a == b for a, b in zip(train, plain)] == [True, False, True, False]
+    assert script.field_configs("test", 2, study) == script.field_configs("test", 2, script.Study.quick())
+    assert script.simulation_description(study)["edge_fraction"] == 0.5
+    with pytest.raises(SystemExit, match=r"--train-edge-fraction must be in \[0, 1\], got 1.5"):
+        script.main(["--train-edge-fraction", "1.5", "--work", str(tmp_path)])
+
+
 def _fake_two_filaments(script):
     from frcnet_lite.resolution import TwoFilamentResult
 

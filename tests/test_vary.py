@@ -25,6 +25,21 @@ def test_drawn_parameters_lie_in_their_ranges_and_fill_them_log_uniformly():
     assert all(c.dyes_per_antibody == default.dyes_per_antibody for c in configs)  # not drawn: the base's
 
 
+def test_edge_draws_follow_the_beta_position_and_stay_in_range():
+    from frcnet_lite.simulate import EDGE_BETA
+
+    rng = np.random.default_rng(1)
+    configs = [vary_config(rng, edges=True) for _ in range(400)]
+    for name, (lo, hi) in VARY_RANGES.items():
+        v = np.array([getattr(c, name) for c in configs])
+        assert v.min() >= lo and v.max() <= hi, name
+        u = (np.log(v) - math.log(lo)) / math.log(hi / lo)
+        assert stats.kstest(u, stats.beta(EDGE_BETA, EDGE_BETA).cdf).pvalue > 1e-3, name
+        assert stats.kstest(u, "uniform").pvalue < 1e-6, name  # not the uniform draw
+    # the default draw is unchanged by the option (the shipped models' fields stay reproducible)
+    assert vary_config(5, edges=False) == vary_config(5)
+
+
 def test_reproducible_by_seed_and_overrides():
     assert vary_config(7) == vary_config(7)
     assert vary_config(7) != vary_config(8)
