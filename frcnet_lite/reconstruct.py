@@ -422,17 +422,18 @@ def input_warnings(info, counts: np.ndarray, counts_pixel_size_nm: float) -> lis
         # a model trained on a range of densities (its 5th-95th percentile recorded) is compared with its ends
         low, high = data.get("input_counts_per_um2_range") or (trained, trained)
         ranged = "input_counts_per_um2_range" in data
-        ratio = density / high
-        if ratio > WARN_DENSITY_RATIO:
-            of = (f"the {high:.3g} per um^2 of its densest training inputs (95th percentile; median {trained:.3g})"
-                  if ranged else f"the {trained:.3g} per um^2 of the model's training inputs")
-            notes.append(f"the input holds {density:.3g} localizations per um^2, {ratio:.0f}x {of}: the model expects "
-                         "sparse inputs like those (e.g. a 10% time window), not a whole acquisition")
+
+        def of(end: float, which: str, percentile: int) -> str:
+            return (f"the {end:.3g} per um^2 of its {which} training inputs ({percentile}th percentile; median "
+                    f"{trained:.3g})" if ranged else f"the {trained:.3g} per um^2 of the model's training inputs")
+
+        if density / high > WARN_DENSITY_RATIO:
+            notes.append(f"the input holds {density:.3g} localizations per um^2, {density / high:.0f}x "
+                         f"{of(high, 'densest', 95)}: the model expects sparse inputs like those (e.g. a 10% time "
+                         "window), not a whole acquisition")
         elif low > 0 and 0 < density / low < 1 / WARN_DENSITY_RATIO:
-            of = (f"the {low:.3g} per um^2 of its sparsest training inputs (5th percentile; median {trained:.3g})"
-                  if ranged else f"the {trained:.3g} per um^2 of the model's training inputs")
-            notes.append(f"the input holds {density:.3g} localizations per um^2, only {density / low:.2f}x {of}: "
-                         "expect a poorer reconstruction")
+            notes.append(f"the input holds {density:.3g} localizations per um^2, only {density / low:.2f}x "
+                         f"{of(low, 'sparsest', 5)}: expect a poorer reconstruction")
     return notes
 
 
