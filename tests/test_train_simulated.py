@@ -171,6 +171,26 @@ def test_resolution_rows_apply_the_criterion_to_the_dips(script):
     assert rayleigh["per_run_nm"] == [60.0, 60.0] and rayleigh["fraction_resolved"] == [0.0, 0.0, 1.0]
 
 
+def test_two_filament_reading_names_baselines_below_the_truth_run_by_run(script):
+    def row(runs):
+        return {"per_run_nm": runs, "mean": float(np.mean(runs)), "sem": float(np.std(runs, ddof=1) / 2), "n": 4,
+                "runs": 4}
+
+    truth = [60.0, 70.0, 60.0, 70.0]
+    rows = {"network": row([70.0, 80.0, 70.0, 80.0]), "dense target": row([60.0, 70.0, 70.0, 70.0]),
+            "histogram": row([50.0, 60.0, 50.0, 60.0]),  # 10 nm below the truth in every run
+            "anisotropic KDE": row([50.0, 80.0, 70.0, 60.0]),  # below on average, not run by run
+            "best Gaussian blur": row([60.0, 70.0, 60.0, float("nan")]), script.TRUTH: row(truth)}
+    assert script._paired_nm(rows["best Gaussian blur"], rows[script.TRUTH]) == {"mean": 0.0, "sem": 0.0, "n": 3}
+    text = script.two_filament_reading({"criteria": {"sparrow": {"rows": rows}}})
+    assert text.startswith("With `sparrow` the noise-free truth resolves from 65.0 ± 2.9 nm; the network from "
+                           "75.0 ± 2.9 nm (+10.0 nm), its dense target from 67.5, the best sparse baseline "
+                           "(histogram) from 55.0. The histogram 'resolves' below the truth itself")
+    assert "anisotropic KDE" not in text
+    del rows[script.TRUTH]
+    assert script.two_filament_reading({"criteria": {"sparrow": {"rows": rows}}}) == ""
+
+
 @pytest.mark.slow
 def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
     work = tmp_path / "work"
@@ -188,10 +208,10 @@ def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
     tf = results["two_filaments"]
     assert tf["criterion"] == "sparrow" and set(tf["criteria"]) == {"sparrow", "rayleigh"}
     rows = tf["criteria"]["sparrow"]["rows"]
-    for m in ("network", "histogram", "anisotropic KDE", "best Gaussian blur", "dense target"):
+    for m in ("network", "histogram", "anisotropic KDE", "best Gaussian blur", "dense target", script.TRUTH):
         assert rows[m]["runs"] == 2
     checks = results["bars"]
-    assert len(checks) == 3 * 3 + 2 and all(isinstance(c["met"], bool) for c in checks)
+    assert len(checks) == 3 * 3 + 3 + 2 and all(isinstance(c["met"], bool) for c in checks)
     with (work / "evaluation.csv").open() as fh:
         table = list(csv.DictReader(fh))
     assert {r["set"] for r in table} == {"test", "shifted"}
@@ -213,7 +233,10 @@ def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
     assert (pkg / "model.keras").is_file() and (pkg / "train_config.yaml").read_text() == config.read_text()
     assert "python scripts/train_simulated.py" in (pkg / "README.md").read_text()
     assert not (pkg.parent / ".simulated.new").exists()
-    # --repackage: the same README again from the stored results, nothing evaluated
+    # --repackage: the same README again from the stored results, nothing evaluated; results made before the
+    # truth row existed get it from the same simulations
+    truth_rows = {c: b["rows"].pop(script.TRUTH) for c, b in results["two_filaments"]["criteria"].items()}
+    (work / "results.json").write_text(json.dumps(results))
     again = tmp_path / "again" / "simulated"
     assert script.main(["--quick", "--repackage", "--work", str(work), "--config", str(config),
                         "--package-dir", str(again)]) == 0
@@ -221,6 +244,8 @@ def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
     assert script.history_table(results).splitlines()[-1] in text
     assert script.evaluation_table(results["evaluation"]["test"]) in text
     assert (again / "model.keras").read_bytes() == (work / "model" / "model.keras").read_bytes()
+    restored = json.loads((work / "results.json").read_text())["two_filaments"]["criteria"]
+    assert {c: b["rows"][script.TRUTH] for c, b in restored.items()} == json.loads(json.dumps(truth_rows))
 
 
 def test_bars_compare_margins_with_their_sem_and_the_paper(script):
@@ -230,13 +255,16 @@ def test_bars_compare_margins_with_their_sem_and_the_paper(script):
               "area_frc_0.2": {"mean": -0.01, "sem": 0.001, "n": 50}}
     rows = {"network": {"mean": 70.0}, "histogram": {"mean": 65.0}, "anisotropic KDE": {"mean": 80.0},
             "best Gaussian blur": {"mean": 75.0}}
-    results = {"evaluation": {"test": {"summary": summary, "margin": margin}},
+    shifted = {"ms_ssim": {"mean": -0.05, "sem": 0.004, "n": 64}, "psnr_db": {"mean": 0.3, "sem": 0.1, "n": 64},
+               "area_frc_0.2": {"mean": 0.01, "sem": 0.006, "n": 64}}
+    results = {"evaluation": {"test": {"summary": summary, "margin": margin}, "shifted": {"margin": shifted}},
                "two_filaments": {"criterion": "sparrow", "criteria": {"sparrow": {"rows": rows}}}}
     met = {c["claim"]: c["met"] for c in script.bars(results)}
     assert met["test: network - oracle blur on ms_ssim > 2 SEM"]
     assert not met["test: network - oracle blur on psnr_db > 2 SEM"]  # within 2 SEM: not shown
     assert not met["test: network - oracle blur on area_frc_0.2 > 2 SEM"]
     assert met["test: network > histogram on psnr_db"]
+    assert [met[f"shifted regime: network - oracle blur on {k} > 2 SEM"] for k in script.KEYS] == [False, True, False]
     assert met["two filaments (sparrow): network < 89.15 nm"]
     assert not met["two filaments (sparrow): network <= best sparse baseline"]  # the histogram's 65 nm
     assert "| **no** |" in script.bars_table(script.bars(results))
