@@ -456,17 +456,34 @@ def evaluate_patches(model, pairs, sigmas_px: Sequence[float] | None = None, min
     keep = _kept(pairs, min_counts)
     # as frcnet-lite reconstruct does by default: the mean over the 8 rotations and flips
     preds = dihedral_average(lambda b: predict_image(model, b, batch_size=8))(pairs.inputs[keep])
+    chosen = blend_width_at_structure(model, pairs, keep)
     per_patch, margins = [], {k: [] for k in KEYS}
     for j, i in enumerate(keep):
         c = compare_field(pairs.inputs[i], pairs.truths[i], preds[j], sigmas_px or BLUR_SIGMAS_PX)
         rows = {**c.rows, "dense target": score(pairs.targets[i], pairs.truths[i])}
         per_patch.append({"field": pairs.meta["field_ids"][i], "origin_px": pairs.meta["origins_px"][i],
                           "input_counts": float(pairs.inputs[i].sum()), "blur_sigma_px": c.blur_sigma_px, **rows})
+        if chosen is not None:
+            per_patch[-1]["network_blend_px"] = chosen[j]
         for k in KEYS:
             margins[k].append(c.margin(k))
     summary = {m: {k: _summary([p[m][k] for p in per_patch]) for k in KEYS} for m in METHODS}
     return {"per_patch": per_patch, "summary": summary, "margin": {k: _summary(v) for k, v in margins.items()},
             "skipped": int(len(pairs) - keep.size)}
+
+
+def blend_width_at_structure(model, pairs, keep: np.ndarray) -> list[float] | None:
+    """The blur width a ``unet_blend`` network chose where the structure is: per patch, the mean of
+    :func:`frcnet_lite.training.blend_widths` weighted by the truth (None for other generators)."""
+    from frcnet_lite.training import blend_widths
+
+    if (model.frcnet_info.train_config or {}).get("generator") != "unet_blend":
+        return None
+    out = []
+    for i in keep:
+        w, t = blend_widths(model, pairs.inputs[i]), np.asarray(pairs.truths[i], np.float64)
+        out.append(float((w * t).sum() / t.sum()))
+    return out
 
 
 def _two_filament_image(which: str, distance_nm: float, rng: np.random.Generator, study: Study) -> np.ndarray:
@@ -908,8 +925,12 @@ def _summary_csv(results: Mapping, path: Path) -> None:
 
 
 def repackage(work: Path, config, study: Study, pkg: Path, config_path: Path) -> int:
-    """Package ``work``'s trained model and stored results again (a changed README template), evaluating nothing."""
-    from frcnet_lite.model import read_model_info
+    """Package ``work``'s trained model and stored results again (a changed README template).
+
+    What results from an older version lack (the kernel cost, the truth's two-filament row, the blur widths the
+    network chose) is computed from the cached pairs and the same simulations; nothing else is evaluated again.
+    """
+    from frcnet_lite.model import load_model, read_model_info
 
     results_file = work / "results.json"
     if not (results_file.is_file() and (work / "model" / "model.keras").is_file()):
@@ -921,6 +942,13 @@ def repackage(work: Path, config, study: Study, pkg: Path, config_path: Path) ->
     if "kernel_cost" not in results:  # made before the kernel cost was part of the evaluation: from the cached pairs
         results["kernel_cost"] = target_kernel_cost(split_pairs("test", study, work / "pairs"),
                                                      results["evaluation"]["test"]["per_patch"])
+    if any("network_blend_px" not in p for ev in results["evaluation"].values() for p in ev["per_patch"]):
+        model = load_model(work / "model")  # evaluated before the chosen widths were recorded: from the cached pairs
+        for split, ev in results["evaluation"].items():
+            pairs = split_pairs(split, study, work / "pairs")
+            chosen = blend_width_at_structure(model, pairs, _kept(pairs))
+            for p, w in zip(ev["per_patch"], chosen or []):
+                p["network_blend_px"] = w
     tf = results["two_filaments"]
     if TRUTH not in tf["criteria"][tf["criterion"]]["rows"]:  # made before the truth was part of the test
         if (tf["repeats"], tf["length_nm"], tf["distances_nm"]) != (
