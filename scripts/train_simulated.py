@@ -25,7 +25,8 @@ The one command (from the repository root; resumable: run it again after an inte
    them): independent simulations per distance; the smallest distance from which on the pair is
    resolved, mean +/- SEM over runs, for the network, the histogram, the anisotropic KDE and
    Gaussian blurs of several widths (the best reported), all from the same sparse input, and for
-   the dense target and the dense histogram (all localizations) as the ceiling. The profile is
+   the dense target and the dense histogram (all localizations), and the noise-free truth of the
+   same simulations (:func:`frcnet_lite.simulate.render_truth`) as the ceiling. The profile is
    averaged along 80 % of 4 um filaments: with shorter ones shot noise decides (a noisy sparse
    profile shows a dip where the noise-free one has none).
 5. **Packaging**: ``results.json``, ``evaluation.csv``, ``two_filaments.csv``, ``training_curves.png``,
