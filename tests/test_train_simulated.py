@@ -40,8 +40,12 @@ def test_shifted_regime_lies_outside_the_training_ranges(script):
         for name, (lo, hi) in script.TRAIN_RANGES.items():
             assert lo <= getattr(cfg, name) <= hi, name
     # disjoint seeds: no field shared between the splits
-    seeds = {s: {c.seed for c in script.field_configs(s, 3, study)} for s in ("train", "val", "test")}
+    seeds = {s: {c.seed for c in script.field_configs(s, 3, study)} for s in ("train", "val", "test", "confirm")}
     assert not (seeds["train"] & seeds["val"]) and not (seeds["train"] & seeds["test"])
+    assert not (seeds["confirm"] & (seeds["train"] | seeds["val"] | seeds["test"]))
+    confirm = script.field_configs("confirm", 3, study)  # drawn as the test fields
+    assert all(c.parallel_pairs == study.parallel_pairs and c.bleach_time_frames is None for c in confirm)
+    assert all(lo <= getattr(c, k) <= hi for c in confirm for k, (lo, hi) in script.TRAIN_RANGES.items())
     assert script.field_configs("train", 2, study) == train[:2]  # reproducible
 
 
@@ -197,7 +201,7 @@ def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
     config = ROOT / "configs" / "simulated.yaml"
     assert script.main(["--quick", "--work", str(work), "--config", str(config)]) == 0
     results = json.loads((work / "results.json").read_text())
-    for name in ("test", "shifted"):
+    for name in script.EVALUATED:
         ev = results["evaluation"][name]
         assert set(ev["summary"]) == set(script.METHODS)
         n = ev["margin"]["ms_ssim"]["n"]
@@ -211,10 +215,10 @@ def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
     for m in ("network", "histogram", "anisotropic KDE", "best Gaussian blur", "dense target", script.TRUTH):
         assert rows[m]["runs"] == 2
     checks = results["bars"]
-    assert len(checks) == 3 * 3 + 3 + 2 and all(isinstance(c["met"], bool) for c in checks)
+    assert len(checks) == 3 * 3 + 3 + 3 + 2 and all(isinstance(c["met"], bool) for c in checks)
     with (work / "evaluation.csv").open() as fh:
         table = list(csv.DictReader(fh))
-    assert {r["set"] for r in table} == {"test", "shifted"}
+    assert {r["set"] for r in table} == {"test", "shifted", "confirm"}
     assert (work / "training_curves.png").stat().st_size > 1000
     # packaging (what a full run does at the end) into a temporary package folder
     study = script.Study.quick()
@@ -257,7 +261,10 @@ def test_bars_compare_margins_with_their_sem_and_the_paper(script):
             "best Gaussian blur": {"mean": 75.0}}
     shifted = {"ms_ssim": {"mean": -0.05, "sem": 0.004, "n": 64}, "psnr_db": {"mean": 0.3, "sem": 0.1, "n": 64},
                "area_frc_0.2": {"mean": 0.01, "sem": 0.006, "n": 64}}
-    results = {"evaluation": {"test": {"summary": summary, "margin": margin}, "shifted": {"margin": shifted}},
+    confirm = {"ms_ssim": {"mean": 0.02, "sem": 0.002, "n": 62}, "psnr_db": {"mean": 0.2, "sem": 0.11, "n": 62},
+               "area_frc_0.2": {"mean": 0.03, "sem": 0.002, "n": 62}}
+    results = {"evaluation": {"test": {"summary": summary, "margin": margin}, "shifted": {"margin": shifted},
+                              "confirm": {"margin": confirm}},
                "two_filaments": {"criterion": "sparrow", "criteria": {"sparrow": {"rows": rows}}}}
     met = {c["claim"]: c["met"] for c in script.bars(results)}
     assert met["test: network - oracle blur on ms_ssim > 2 SEM"]
@@ -265,6 +272,11 @@ def test_bars_compare_margins_with_their_sem_and_the_paper(script):
     assert not met["test: network - oracle blur on area_frc_0.2 > 2 SEM"]
     assert met["test: network > histogram on psnr_db"]
     assert [met[f"shifted regime: network - oracle blur on {k} > 2 SEM"] for k in script.KEYS] == [False, True, False]
+    assert [met[f"confirmation set: network - oracle blur on {k} > 2 SEM"] for k in script.KEYS] == [True, False, True]
+    section = script.confirm_section({"confirm": {"margin": confirm, "summary": summary}})
+    assert "## A second test set, drawn after the choices (62 patches)" in section
+    assert section.rstrip().endswith("by more than 2 SEM on MS-SSIM, area-FRC\n(not on PSNR).")
+    assert script.confirm_section({}) == ""
     assert met["two filaments (sparrow): network < 89.15 nm"]
     assert not met["two filaments (sparrow): network <= best sparse baseline"]  # the histogram's 65 nm
     assert "| **no** |" in script.bars_table(script.bars(results))
