@@ -195,6 +195,18 @@ def test_two_filament_reading_names_baselines_below_the_truth_run_by_run(script)
     assert script.two_filament_reading({"criteria": {"sparrow": {"rows": rows}}}) == ""
 
 
+def test_width_reading_uses_the_recorded_widths(script):
+    def patch(chosen, oracle):
+        return {"network_blend_px": chosen, "blur_sigma_px": {"psnr_db": oracle}}
+
+    ev = {"test": {"per_patch": [patch(3.0, 2.0), patch(4.0, 3.0), patch(3.5, 2.5)]},
+          "shifted": {"per_patch": [patch(4.0, 8.0), patch(4.2, 6.0)]}}
+    text = script.width_reading(ev)
+    assert "a median of 7 px (2.5 px on the test fields)" in text and "median width of 4.1 px (3.5 px on" in text
+    del ev["shifted"]["per_patch"][0]["network_blend_px"]  # results from before the widths were recorded
+    assert script.width_reading(ev) == ""
+
+
 @pytest.mark.slow
 def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
     work = tmp_path / "work"
