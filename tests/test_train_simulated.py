@@ -347,3 +347,16 @@ def test_repackage_refuses_a_work_folder_without_a_finished_run(script, tmp_path
     with pytest.raises(SystemExit, match="--repackage needs a finished run"):
         script.main(["--repackage", "--work", str(tmp_path / "empty"), "--package-dir", str(tmp_path / "pkg")])
     assert not (tmp_path / "pkg").exists()
+
+
+def test_shipped_readme_is_the_one_its_stored_results_make(script):
+    # every number and reading in the shipped README comes from its results.json (so it cannot drift from them)
+    from frcnet_lite.model import model_folder, read_model_info
+    from frcnet_lite.training import read_config
+
+    folder = model_folder("simulated")
+    results = json.loads((folder / "results.json").read_text())
+    study = script.Study(**{k: tuple(v) if isinstance(v, list) else v for k, v in results["study"].items()})
+    text = script.readme(results, read_config(folder / "train_config.yaml"), study, read_model_info(folder))
+    assert text == (folder / "README.md").read_text()
+    assert results["bars"] == script.bars(results)
