@@ -142,6 +142,21 @@ def test_train_parallel_pairs_change_the_training_fields_only(script, tmp_path):
         script.main(["--train-parallel-pairs", "-1", "--work", str(tmp_path)])
 
 
+def test_other_simulator_pairs_tile_its_fields_with_its_own_truth(script):
+    study = dataclasses.replace(script.Study.quick(), target_kind="gaussian", patch_px=128)
+    pairs = script.other_simulator_pairs(2, study)
+    assert len(pairs) == 2 * (1280 // 5 // 128) ** 2 and pairs.shape == (128, 128)
+    assert pairs.meta["field_ids"][:4] == ["other000"] * 4 and pairs.meta["origins_px"][1] == [0, 128]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("independent_simulator", ROOT / "scripts" / "independent_simulator.py")
+    sim = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sim)
+    field = sim.simulate_field(script.SEEDS["other"], field_nm=1280.0, px_nm=5.0, fraction=0.1)
+    np.testing.assert_array_equal(pairs.inputs[1], field["sparse"][:128, 128:256])
+    np.testing.assert_array_equal(pairs.truths[3], field["truth"][128:256, 128:256])
+
+
 def test_train_edge_fraction_draws_that_share_of_training_fields_at_the_ends(script, tmp_path):
     from frcnet_lite.simulate import vary_config
 
@@ -227,10 +242,10 @@ def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
     for m in ("network", "histogram", "anisotropic KDE", "best Gaussian blur", "dense target", script.TRUTH):
         assert rows[m]["runs"] == 2
     checks = results["bars"]
-    assert len(checks) == 3 * 3 + 3 + 3 + 2 and all(isinstance(c["met"], bool) for c in checks)
+    assert len(checks) == 3 * 3 + 3 * 3 + 2 and all(isinstance(c["met"], bool) for c in checks)
     with (work / "evaluation.csv").open() as fh:
         table = list(csv.DictReader(fh))
-    assert {r["set"] for r in table} == {"test", "shifted", "confirm"}
+    assert {r["set"] for r in table} == {"test", "shifted", "confirm", "other"}
     assert (work / "training_curves.png").stat().st_size > 1000
     # packaging (what a full run does at the end) into a temporary package folder
     study = script.Study.quick()
@@ -289,6 +304,12 @@ def test_bars_compare_margins_with_their_sem_and_the_paper(script):
     assert "## A second test set, drawn after the choices (62 patches)" in section
     assert section.rstrip().endswith("by more than 2 SEM on MS-SSIM, area-FRC\n(not on PSNR).")
     assert script.confirm_section({}) == ""
+    other = {"margin": shifted, "summary": summary, "per_patch": [{"field": "other000"}, {"field": "other001"}]}
+    section = script.other_section({"other": other})
+    assert "## Another simulator (64 patches)" in section and "used for 2 fields with seeds 8000+i" in section
+    assert section.rstrip().endswith("On them the network beats the oracle blur by more than 2 SEM on PSNR; loses to "
+                                     "it by more than 2 SEM on MS-SSIM; is level with it (within 2 SEM) on area-FRC.")
+    assert script.other_section({}) == ""
     assert met["two filaments (sparrow): network < 89.15 nm"]
     assert not met["two filaments (sparrow): network <= best sparse baseline"]  # the histogram's 65 nm
     assert "| **no** |" in script.bars_table(script.bars(results))
