@@ -157,6 +157,22 @@ def test_other_simulator_pairs_tile_its_fields_with_its_own_truth(script):
     np.testing.assert_array_equal(pairs.truths[3], field["truth"][128:256, 128:256])
 
 
+def test_sweep_table_and_reading_follow_the_margins(script):
+    def row(means, sem=0.1):
+        return {"fields": 4, "margin": {k: {"mean": m, "sem": sem, "n": 16} for k, m in zip(script.KEYS, means)}}
+
+    sweep = {"defaults": row((0.5, 0.5, 0.5)), "odd": row((0.5, -0.3, 0.1))}
+    table = script.sweep_table(sweep)
+    assert "| odd | 16 | +0.5000 ± 0.1000 | -0.30 ± 0.10 | +0.100 ± 0.100 |" in table
+    assert script.sweep_reading(sweep) == (
+        "The network beats the oracle blur by more than 2 SEM on every metric in 1 of 2 parameter sets (odd: it beats "
+        "the oracle blur by more than 2 SEM on MS-SSIM; loses to it by more than 2 SEM on PSNR; is level with it "
+        "(within 2 SEM) on area-FRC).")
+    # the sweep's sets are fixed departures from the independent simulator's defaults, all of them parameters it has
+    names = set(script._independent_simulator().OTHER_PARAMS)
+    assert script.OTHER_SWEEP["defaults"] == {} and all(set(o) <= names for o in script.OTHER_SWEEP.values())
+
+
 def test_train_edge_fraction_draws_that_share_of_training_fields_at_the_ends(script, tmp_path):
     from frcnet_lite.simulate import vary_config
 
@@ -305,11 +321,11 @@ def test_bars_compare_margins_with_their_sem_and_the_paper(script):
     assert section.rstrip().endswith("by more than 2 SEM on MS-SSIM, area-FRC\n(not on PSNR).")
     assert script.confirm_section({}) == ""
     other = {"margin": shifted, "summary": summary, "per_patch": [{"field": "other000"}, {"field": "other001"}]}
-    section = script.other_section({"other": other})
+    section = script.other_section({"evaluation": {"other": other}})
     assert "## Another simulator (64 patches)" in section and "used for 2 fields with seeds 8000+i" in section
     assert section.rstrip().endswith("On them the network beats the oracle blur by more than 2 SEM on PSNR; loses to "
                                      "it by more than 2 SEM on MS-SSIM; is level with it (within 2 SEM) on area-FRC.")
-    assert script.other_section({}) == ""
+    assert script.other_section({"evaluation": {}}) == ""
     assert met["two filaments (sparrow): network < 89.15 nm"]
     assert not met["two filaments (sparrow): network <= best sparse baseline"]  # the histogram's 65 nm
     assert "| **no** |" in script.bars_table(script.bars(results))
