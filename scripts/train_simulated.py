@@ -827,7 +827,7 @@ def bars(results: Mapping) -> list[dict]:
             out.append({"claim": f"test: network > {base} on {k}", "value": f"{net:.4g} vs {other:.4g}",
                         "met": bool(net > other)})
     for split, label in (("confirm", "confirmation set"), ("other", "independent simulator"),
-                         ("shifted", "shifted regime")):
+                         ("shifted", "shifted regime (stress test)")):
         if split not in results["evaluation"]:
             continue
         for k in KEYS:  # the choices' unbiased check, and the stand-in for another simulator's fields: the same bar

@@ -314,7 +314,7 @@ def test_bars_compare_margins_with_their_sem_and_the_paper(script):
     assert not met["test: network - oracle blur on psnr_db > 2 SEM"]  # within 2 SEM: not shown
     assert not met["test: network - oracle blur on area_frc_0.2 > 2 SEM"]
     assert met["test: network > histogram on psnr_db"]
-    assert [met[f"shifted regime: network - oracle blur on {k} > 2 SEM"] for k in script.KEYS] == [False, True, False]
+    assert [met[f"shifted regime (stress test): network - oracle blur on {k} > 2 SEM"] for k in script.KEYS] == [False, True, False]
     assert [met[f"confirmation set: network - oracle blur on {k} > 2 SEM"] for k in script.KEYS] == [True, False, True]
     section = script.confirm_section({"confirm": {"margin": confirm, "summary": summary}})
     assert "## A second test set, drawn after the choices (62 patches)" in section
