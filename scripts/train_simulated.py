@@ -990,7 +990,8 @@ KDE of all localizations ({info.data.get('target', {}).get('params', {})}); loss
 (area-FRC cut-off {config.frc_cutoff}); {config.epochs} epochs x {config.steps_per_epoch} steps, batch
 {config.batch_size}, {config.patch_size} px crops of {study.patch_px} px patches (rotation + flips), seed {config.seed}.
 Seeds: fields `train` {SEEDS['train']}+i, `val` {SEEDS['val']}+i (training curves), `test` {SEEDS['test']}+i,
-`shifted` {SEEDS['shifted']}+i, two filaments {SEEDS['two_filaments']}.
+`shifted` {SEEDS['shifted']}+i, two filaments {SEEDS['two_filaments']}, `confirm` {SEEDS['confirm']}+i, the independent
+simulator {SEEDS['other']}+i and its sweep {SEEDS['sweep']}+i (the last three scored after training and choosing).
 Time: {t['train_minutes']:.1f} min of training steps, {t['evaluation_minutes']:.1f} min of evaluation,
 on {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}).
 
