@@ -454,6 +454,16 @@ EARLIER_RUNS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+#: The seed-1 replicate of the shipped settings (the last row of :data:`EARLIER_RUNS`) on the sets added in session 8
+#: (printed by ``--repackage`` of its work folder): (set, margins MS-SSIM / PSNR dB / area-FRC, mean ± SEM).
+REPLICATE_NEW_SETS: tuple[tuple[str, str], ...] = (
+    ("confirmation set", "+0.0150 ± 0.0015 / +0.19 ± 0.05 / +0.024 ± 0.002"),
+    ("independent simulator", "+0.0234 ± 0.0015 / +0.75 ± 0.04 / +0.035 ± 0.002"),
+    ("its sweep", "every metric > 2 SEM in 6 of 8 sets (high background: MS-SSIM +0.021 ± 0.015; all at once: "
+                  "+0.002 ± 0.002 / -0.44 ± 0.07 / -0.070 ± 0.006)"),
+)
+
+
 def _margins(ev: Mapping, sem: bool) -> str:
     mg = ev["margin"]
     return " / ".join(f"{mg[k]['mean']:+.{d}f}" + (f" ± {mg[k]['sem']:.{d}f}" if sem else "")
@@ -908,6 +918,9 @@ been scored) the shifted regime's departures all at once ({next(iter(results['ot
 {sweep_table(results['other_sweep'])}
 
 {sweep_reading(results['other_sweep'])}
+
+The seed-1 replicate of this model's settings (other initial weights and patch order): """ +
+    "; ".join(f"{name} {text}" for name, text in REPLICATE_NEW_SETS) + """.
 """)
 
 
