@@ -821,7 +821,11 @@ def validation_line(results: Mapping) -> str:
     tf = results["two_filaments"]["criteria"][results["two_filaments"]["criterion"]]["rows"]
     return (f"held-out simulations, margin over the oracle Gaussian blur (MS-SSIM / PSNR dB / area-FRC 0.2): "
             f"{mg['ms_ssim']['mean']:+.3f} / {mg['psnr_db']['mean']:+.2f} / {mg['area_frc_0.2']['mean']:+.3f} "
-            f"({mg['ms_ssim']['n']} patches); two filaments resolved from {tf['network']['mean']:.0f} nm "
+            f"({mg['ms_ssim']['n']} patches)" + "".join(
+                f"; {label} {results['evaluation'][s]['margin']['psnr_db']['mean']:+.2f} dB PSNR"
+                for s, label in (("other", "an independent simulator"), ("shifted", "outside all training ranges"))
+                if s in results["evaluation"]) +
+            f"; two filaments resolved from {tf['network']['mean']:.0f} nm "
             f"(best baseline {min(tf[n]['mean'] for n in SPARSE_BASELINES):.0f} nm)")
 
 

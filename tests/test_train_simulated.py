@@ -275,6 +275,8 @@ def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
 
     assert info.data["target"]["kind"] == read_config(config).target_kind == results["two_filaments"]["target_kind"]
     assert "margin over the oracle" in info.data["validation"]
+    assert "; an independent simulator " in info.data["validation"] and "; outside all training ranges " in \
+        info.data["validation"]
     text = script.readme(results, read_config(config), study, info)
     pkg = script.package(work, tmp_path / "pretrained" / "simulated", config, text)
     assert (pkg / "model.keras").is_file() and (pkg / "train_config.yaml").read_text() == config.read_text()
