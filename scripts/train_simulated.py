@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -112,6 +113,8 @@ EVALUATED = ("test", "shifted", "confirm", "other")
 
 METHODS = ("network", "best blur (oracle)", "histogram", "anisotropic KDE", "dense target")
 KEYS = ("ms_ssim", "psnr_db", "area_frc_0.2")
+#: How the README's sentences name the metrics of :data:`KEYS`.
+METRIC_NAMES = {"ms_ssim": "MS-SSIM", "psnr_db": "PSNR", "area_frc_0.2": "area-FRC"}
 
 
 @dataclass(frozen=True)
@@ -176,10 +179,9 @@ class Study:
     @classmethod
     def quick(cls) -> Study:
         """A tiny run for smoke tests: one patch per field, two distances, two repeats."""
-        return cls(train_fields=3, val_fields=1, test_fields=2, shifted_fields=1, confirm_fields=1, other_fields=1, sweep_fields=1,
-                   field_size_nm=1280.0,
-                   subsets_per_field=1, two_filament_distances_nm=(40.0, 120.0), two_filament_repeats=2,
-                   two_filament_length_nm=1500.0, blur_sigmas_px=(1.0, 2.0))
+        return cls(train_fields=3, val_fields=1, test_fields=2, shifted_fields=1, confirm_fields=1, other_fields=1,
+                   sweep_fields=1, field_size_nm=1280.0, subsets_per_field=1, two_filament_distances_nm=(40.0, 120.0),
+                   two_filament_repeats=2, two_filament_length_nm=1500.0, blur_sigmas_px=(1.0, 2.0))
 
     def data_key(self) -> dict:
         """The fields that determine the cached pairs."""
@@ -270,13 +272,14 @@ OTHER_SWEEP: dict[str, dict[str, float]] = {
     "high background (200 localizations / um^2)": {"background_per_um2": 200.0},
     # added after the six above had been scored: the shifted regime's departures all at once (its range midpoints
     # where the two simulators share a parameter), to see whether its loss follows the parameters or our simulator
-    "all at once (the shifted regime's departures)": {"labelling_efficiency": 0.2, "blinks_per_dye": 1.25, "photons_mean": 500.0,
-                                           "linker_nm": 28.0, "background_per_um2": 375.0,
-                                           "filament_density_um_per_um2": 4.0, "persistence_length_nm": 3000.0,
-                                           "on_frames_mean": 3.5, "dyes_per_antibody": 3.5, "psf_sigma_nm": 175.0},
+    "all at once (the shifted regime's departures)": {
+        "labelling_efficiency": 0.2, "blinks_per_dye": 1.25, "photons_mean": 500.0, "linker_nm": 28.0,
+        "background_per_um2": 375.0, "filament_density_um_per_um2": 4.0, "persistence_length_nm": 3000.0,
+        "on_frames_mean": 3.5, "dyes_per_antibody": 3.5, "psf_sigma_nm": 175.0},
 }
 
 
+@functools.cache
 def _independent_simulator():
     """``scripts/independent_simulator.py``, imported from its file."""
     import importlib.util
@@ -343,7 +346,7 @@ def sweep_table(sweep: Mapping) -> str:
 
 def sweep_reading(sweep: Mapping) -> str:
     """Where the network wins and loses across the sweep, computed (each metric, by 2 SEM)."""
-    everywhere = [n for n, r in sweep.items() if all(r["margin"][k]["mean"] > 2 * r["margin"][k]["sem"] for k in KEYS)]
+    everywhere = [n for n, r in sweep.items() if len(_won_lost(r["margin"])[0]) == len(KEYS)]
     rest = [f"{n}: it {_margin_verdict(r['margin'])}" for n, r in sweep.items() if n not in everywhere]
     return (f"The network beats the oracle blur by more than 2 SEM on every metric in {len(everywhere)} of "
             f"{len(sweep)} parameter sets" + (f" ({'; '.join(rest)})." if rest else "."))
@@ -408,8 +411,8 @@ def BN_TEXT(config) -> str:  # noqa: N802 (reads as a constant in the template)
             "which trail the weights: their swings from epoch to epoch are that lag, not the model.\n\n")
 
 
-#: Earlier candidates and replicates, measured on the same test, shifted and two-filament sets (sessions 2-8; their numbers
-#: were printed by this script at the time): (description, test margins, shifted margins, two filaments (sparrow)).
+#: Earlier candidates and replicates, measured on the same test, shifted and two-filament sets (sessions 2-8; their
+#: numbers were printed by this script at the time): (description, test margins, shifted margins, two filaments (sparrow)).
 #: Margins are network - oracle blur, MS-SSIM / PSNR dB / area-FRC 0.2, mean ± SEM over the 62 test patches.
 EARLIER_RUNS: tuple[tuple[str, str, str, str], ...] = (
     ('previous `simulated`: library default ranges (`VARY_RANGES`, 7 parameters), anisotropic targets, 3,000 steps',
@@ -476,7 +479,8 @@ def history_table(results: Mapping) -> str:
     net = tf["criteria"]["sparrow"]["rows"]["network"]
     cfg = results["train_config"]
     mine = (f"`{cfg['generator']}`" + (f", local density {cfg['local_sigma_px']:g} px" if cfg.get("local_sigma_px") else "")
-            + f", {cfg['target_kind']} targets" + (f" ({sigma:g} nm)" if (sigma := _target_sigma_nm(results)) is not None else "")
+            + f", {cfg['target_kind']} targets"
+            + (f" ({sigma:g} nm)" if (sigma := _target_sigma_nm(results)) is not None else "")
             + (f", {n} parallel pairs per training field" if (n := results.get("simulation", {}).get(
                 "parallel_pairs_per_field")) is not None else "")
             + f", {cfg['epochs'] * cfg['steps_per_epoch']:,} steps (**this model**)")
@@ -487,16 +491,21 @@ def history_table(results: Mapping) -> str:
     return "\n".join(lines)
 
 
+def _won_lost(mg: Mapping) -> tuple[list[str], list[str]]:
+    """The metrics (:data:`KEYS`) a paired margin wins by more than 2 SEM, and those it loses by more than 2 SEM."""
+    return ([k for k in KEYS if mg[k]["mean"] > 2 * mg[k]["sem"]],
+            [k for k in KEYS if mg[k]["mean"] < -2 * mg[k]["sem"]])
+
+
 def history_reading(results: Mapping) -> str:
     """What the table says about this model, computed: which margins it wins by 2 SEM, where it loses."""
     ev = results["evaluation"]
-    won = [k for k in KEYS if ev["test"]["margin"][k]["mean"] > 2 * ev["test"]["margin"][k]["sem"]]
-    lost_shifted = [k for k in KEYS if ev["shifted"]["margin"][k]["mean"] + 2 * ev["shifted"]["margin"][k]["sem"] < 0]
-    names = {"ms_ssim": "MS-SSIM", "psnr_db": "PSNR", "area_frc_0.2": "area-FRC"}
-    return (f"This model beats the oracle blur by more than 2 SEM on {', '.join(names[k] for k in won) or 'no metric'} "
+    won, lost_shifted = _won_lost(ev["test"]["margin"])[0], _won_lost(ev["shifted"]["margin"])[1]
+    return (f"This model beats the oracle blur by more than 2 SEM on "
+            f"{', '.join(METRIC_NAMES[k] for k in won) or 'no metric'} "
             f"in its own regime" + ("" if len(won) == len(KEYS) else
-                                    f" (not on {', '.join(names[k] for k in KEYS if k not in won)})") +
-            "; in the shifted regime it " + (f"loses to it on {', '.join(names[k] for k in lost_shifted)}."
+                                    f" (not on {', '.join(METRIC_NAMES[k] for k in KEYS if k not in won)})") +
+            "; in the shifted regime it " + (f"loses to it on {', '.join(METRIC_NAMES[k] for k in lost_shifted)}."
                                              if lost_shifted else "loses on no metric by more than 2 SEM."))
 
 
@@ -784,7 +793,8 @@ def two_filament_reading(tf: Mapping) -> str:
             named = [f"the {n}" for n in below]
             listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
             text += (f" {listed[0].upper()}{listed[1:]} 'resolve{'s' if len(below) == 1 else ''}' below the truth "
-                     "itself (run by run, by more than 2 SEM): no image of these data can show more than the truth does, so those dips are noise. "
+                     "itself (run by run, by more than 2 SEM): no image of these data can show more than the truth "
+                     "does, so those dips are noise. "
                      "Noise raises the peaks and lowers the minimum between them, so a noisy profile's dip is deeper "
                      "than the truth's, and the smoother an estimate the less it profits.")
         parts.append(text)
@@ -833,10 +843,10 @@ def bars(results: Mapping) -> list[dict]:
     """The issue's bars, checked on the results: ``[{"claim", "value", "met"}]``.
 
     On the held-out test patches the network beats every baseline on every metric (for the
-    oracle blur: the paired margin is positive by more than twice its SEM), and on the shifted
-    regime's patches (the stand-in for another simulator's fields) it beats the oracle blur by
-    the same rule; in the two-filament test (headline criterion) it resolves below the paper's
-    89 nm and no worse than the best sparse baseline.
+    oracle blur: the paired margin is positive by more than twice its SEM); on the confirmation set,
+    the independent simulator's fields and the shifted regime (a stress test) it beats the oracle
+    blur by the same rule; in the two-filament test (headline criterion) it resolves below the
+    paper's 89 nm and no worse than the best sparse baseline.
     """
     ev = results["evaluation"]["test"]
     out = []
@@ -884,10 +894,8 @@ def width_reading(ev: Mapping) -> str:
 
 def _margin_verdict(mg: Mapping) -> str:
     """Which metrics a paired margin wins (> 2 SEM) and loses (< -2 SEM) on, in words."""
-    names = {"ms_ssim": "MS-SSIM", "psnr_db": "PSNR", "area_frc_0.2": "area-FRC"}
-    won = [names[k] for k in KEYS if mg[k]["mean"] > 2 * mg[k]["sem"]]
-    lost = [names[k] for k in KEYS if mg[k]["mean"] < -2 * mg[k]["sem"]]
-    level = [names[k] for k in KEYS if names[k] not in won + lost]
+    won, lost = ([METRIC_NAMES[k] for k in keys] for keys in _won_lost(mg))
+    level = [METRIC_NAMES[k] for k in KEYS if METRIC_NAMES[k] not in won + lost]
     parts = ([f"beats the oracle blur by more than 2 SEM on {', '.join(won)}"] if won else []) + \
         ([f"loses to it by more than 2 SEM on {', '.join(lost)}"] if lost else []) + \
         ([f"is level with it (within 2 SEM) on {', '.join(level)}"] if level else [])
@@ -899,7 +907,7 @@ def other_section(results: Mapping) -> str:
     ev = results["evaluation"]
     if "other" not in ev:
         return ""
-    mg = ev["other"]["margin"]
+    mg, n_fields = ev["other"]["margin"], len({p["field"] for p in ev["other"]["per_patch"]})
     return f"""
 ## Another simulator ({mg['ms_ssim']['n']} patches)
 
@@ -908,7 +916,7 @@ def other_section(results: Mapping) -> str:
 cylinder, antibodies in a random 3D direction, Poisson dyes per antibody, dark dyes, geometric blinking with
 exponential bleaching, exponential photon counts with a detection threshold, Mortensen et al. 2010 localization
 error). Its default parameters (typical of Alexa 647 dSTORM of microtubules, set before any model was scored on
-it) are used for {len({p['field'] for p in ev['other']['per_patch']})} fields with seeds {SEEDS['other']}+i; 10 % time window at 5 nm, scored
+it) are used for {n_fields} fields with seeds {SEEDS['other']}+i; 10 % time window at 5 nm, scored
 against its own truth:
 
 {evaluation_table(ev['other'])}
@@ -933,8 +941,8 @@ def confirm_section(ev: Mapping) -> str:
     if "confirm" not in ev:
         return ""
     mg = ev["confirm"]["margin"]
-    held = [k for k in KEYS if mg[k]["mean"] > 2 * mg[k]["sem"]]
-    names = {"ms_ssim": "MS-SSIM", "psnr_db": "PSNR", "area_frc_0.2": "area-FRC"}
+    held = _won_lost(mg)[0]
+    held_names = ", ".join(METRIC_NAMES[k] for k in held) or "no metric"
     return f"""
 ## A second test set, drawn after the choices ({mg['ms_ssim']['n']} patches)
 
@@ -944,8 +952,9 @@ their margins may be flattered by that choice. These fields are drawn as the tes
 
 {evaluation_table(ev['confirm'])}
 
-On them the network beats the oracle blur by more than 2 SEM on {', '.join(names[k] for k in held) or 'no metric'}
-""" + ("(every metric).\n" if len(held) == len(KEYS) else f"(not on {', '.join(names[k] for k in KEYS if k not in held)}).\n")
+On them the network beats the oracle blur by more than 2 SEM on {held_names}
+""" + ("(every metric).\n" if len(held) == len(KEYS) else
+       f"(not on {', '.join(METRIC_NAMES[k] for k in KEYS if k not in held)}).\n")
 
 
 def bars_table(checks: Sequence[Mapping]) -> str:
@@ -1153,10 +1162,15 @@ def _summary_csv(results: Mapping, path: Path) -> None:
 def repackage(work: Path, config, study: Study, pkg: Path, config_path: Path) -> int:
     """Package ``work``'s trained model and stored results again (a changed README template).
 
-    What results from an older version lack (the kernel cost, the truth's two-filament row, the blur widths the
-    network chose) is computed from the cached pairs and the same simulations; nothing else is evaluated again.
+    What results from an older version lack (the kernel cost, evaluation sets and sweep sets added since, the
+    truth's two-filament row, the blur widths the network chose) is computed from the cached pairs and the same
+    simulations, with the model loaded once; nothing else is evaluated again.
     """
+    import functools
+
     from frcnet_lite.model import load_model, read_model_info
+
+    model = functools.cache(lambda: load_model(work / "model"))
 
     results_file = work / "results.json"
     if not (results_file.is_file() and (work / "model" / "model.keras").is_file()):
@@ -1170,18 +1184,15 @@ def repackage(work: Path, config, study: Study, pkg: Path, config_path: Path) ->
                                                      results["evaluation"]["test"]["per_patch"])
     for split in EVALUATED:  # sets added after this model was evaluated
         if split not in results["evaluation"]:
-            results["evaluation"][split] = evaluate_patches(load_model(work / "model"),
-                                                            split_pairs(split, study, work / "pairs"))
-    if any("network_blend_px" not in p for ev in results["evaluation"].values() for p in ev["per_patch"]):
-        model = load_model(work / "model")  # evaluated before the chosen widths were recorded: from the cached pairs
-        for split, ev in results["evaluation"].items():
+            results["evaluation"][split] = evaluate_patches(model(), split_pairs(split, study, work / "pairs"))
+    for split, ev in results["evaluation"].items():  # evaluated before the chosen widths were recorded
+        if any("network_blend_px" not in p for p in ev["per_patch"]):
             pairs = split_pairs(split, study, work / "pairs")
-            chosen = blend_width_at_structure(model, pairs, _kept(pairs))
-            for p, w in zip(ev["per_patch"], chosen or []):
+            for p, w in zip(ev["per_patch"], blend_width_at_structure(model(), pairs, _kept(pairs)) or []):
                 p["network_blend_px"] = w
     missing = [n for n in OTHER_SWEEP if n not in results.get("other_sweep", {})]
     if missing:  # sets added (or renamed) after this model was evaluated; sets no longer in OTHER_SWEEP are dropped
-        known = {**results.get("other_sweep", {}), **other_sweep(load_model(work / "model"), study, missing)}
+        known = {**results.get("other_sweep", {}), **other_sweep(model(), study, missing)}
         results["other_sweep"] = {n: known[n] for n in OTHER_SWEEP}
     tf = results["two_filaments"]
     if TRUTH not in tf["criteria"][tf["criterion"]]["rows"]:  # made before the truth was part of the test

@@ -147,12 +147,7 @@ def test_other_simulator_pairs_tile_its_fields_with_its_own_truth(script):
     pairs = script.other_simulator_pairs(2, study)
     assert len(pairs) == 2 * (1280 // 5 // 128) ** 2 and pairs.shape == (128, 128)
     assert pairs.meta["field_ids"][:4] == ["other000"] * 4 and pairs.meta["origins_px"][1] == [0, 128]
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("independent_simulator", ROOT / "scripts" / "independent_simulator.py")
-    sim = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(sim)
-    field = sim.simulate_field(script.SEEDS["other"], field_nm=1280.0, px_nm=5.0, fraction=0.1)
+    field = script._independent_simulator().simulate_field(script.SEEDS["other"], field_nm=1280.0, px_nm=5.0, fraction=0.1)
     np.testing.assert_array_equal(pairs.inputs[1], field["sparse"][:128, 128:256])
     np.testing.assert_array_equal(pairs.truths[3], field["truth"][128:256, 128:256])
 
