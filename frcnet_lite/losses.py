@@ -4,8 +4,14 @@ All losses take ``y_true, y_pred`` as ``(batch, H, W, 1)`` (or ``(batch, H, W)``
 values in [0, 1] (the training loop maps the generator's ``tanh`` range there), return a scalar
 (the batch mean), are 0 for identical images and finite for blank ones.
 
-* :func:`frc_loss` (from :mod:`frcnet_lite.frc_tf`) rewards agreement of the *spatial frequencies*
-  up to the resolution limit: fine structure at the right place, whatever the contrast.
+* :func:`frc_loss` (from :mod:`frcnet_lite.frc_tf`) is ``1 -`` the area-FRC: the mean Fourier ring
+  correlation over the rings ``1..floor(cutoff * L / 2)`` of an ``L``-pixel patch. It rewards
+  *coarse structure at the right place*, not fine detail: at the default cut-off 0.2 on a 256 px
+  patch it sees rings 1-25, i.e. periods of at least ``256 / 25 = 10.2`` px (51 nm at 5 nm pixels,
+  102 nm at 10 nm pixels). Within a ring it is blind to the gain, so it is nearly blind to blur:
+  the area-FRC of a microtubule image and its own 3 px Gaussian blur is ~0.99 at cut-off 0.2
+  (notebook 4 plots it against the blur width). It constrains the phases (positions) of coarse
+  structure, whatever the contrast; sharpness has to come from MS-SSIM and the pixel losses.
 * :func:`ms_ssim_loss` rewards local structure and contrast at several scales (``1 - MS-SSIM``).
 * :func:`l1_loss` / :func:`mse_loss` keep the *intensity* honest: FRC and MS-SSIM are nearly blind
   to a global scaling of the image.
@@ -207,7 +213,7 @@ class Loss:
 LOSSES: dict[str, Loss] = {
     "ms_ssim": Loss(ms_ssim_loss, "1 - MS-SSIM: local structure and contrast at several scales",
                     index="ms_ssim_index"),
-    "frc": Loss(frc_loss, "1 - area-FRC up to frc_cutoff x Nyquist: the spatial frequencies",
+    "frc": Loss(frc_loss, "1 - area-FRC up to frc_cutoff x Nyquist: coarse structure in place",
                 options={"frc_cutoff": "cutoff"}, index="area_frc"),
     "l1": Loss(l1_loss, "mean absolute error: the intensities"),
     "mse": Loss(mse_loss, "mean squared error: the intensities"),

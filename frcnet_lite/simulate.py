@@ -24,10 +24,13 @@ a few seconds):
    ``bleach_time_frames``), and stays on a geometric number of frames (mean ``on_frames_mean``):
    one localization per frame on.
 4. **Localization.** Photons per frame are log-normal; events below ``min_photons`` are not
-   detected; the localization precision follows Mortensen et al. (2010) for an EMCCD-free
-   maximum-likelihood fit, ``sigma^2 = (s_a^2 / N) * (16/9 + 8 pi s_a^2 b^2 / (N a^2))`` with
-   ``s_a^2 = s^2 + a^2 / 12`` (PSF sigma ``s``, camera pixel ``a``, background ``b`` photons/pixel),
-   ~10 nm with the defaults; each localization is displaced by a Gaussian of that width.
+   detected; the localization precision is Mortensen et al. (2010), least-squares form (16/9),
+   without EMCCD excess noise: ``sigma^2 = (s_a^2 / N) * (16/9 + 8 pi s_a^2 b^2 / (N a^2))`` with
+   ``s_a^2 = s^2 + a^2 / 12`` (PSF sigma ``s``, camera pixel ``a``, ``N`` photons, ``b`` the
+   standard deviation of the background per pixel in photons, so ``b^2`` is the expected background
+   count per pixel: the default ``background_photons = 15`` means 225 background photons per camera
+   pixel and frame), ~10 nm with the defaults; each localization is displaced by a Gaussian of that
+   width. (A maximum-likelihood fit would do better, by the factor 16/9 -> ~1 in the photon term.)
 5. **Background and drift.** Uniform background localizations (non-specific binding, noise) and
    an optional linear stage drift.
 
@@ -118,7 +121,9 @@ class SimulationConfig:
     camera_pixel_nm : float
         Camera pixel size (back-projected), nm. Default 100.
     background_photons : float
-        Background photons per camera pixel and frame. Default 15.
+        ``b`` of the precision formula (:func:`localization_precision_nm`): the standard deviation of
+        the background per camera pixel and frame, in photons; its square is the expected background
+        count per pixel (default 15, i.e. 225 photons per pixel and frame).
     background_per_um2 : float
         Background localizations per um^2 over the whole acquisition. Default 40.
     drift_nm : tuple of 2 floats
@@ -348,9 +353,29 @@ def localization_precision_nm(
     camera_pixel_nm: float = 100.0,
     background_photons: float = 15.0,
 ) -> np.ndarray:
-    """Localization precision (nm) of a maximum-likelihood fit, after Mortensen et al. (2010).
+    """Localization precision (nm): Mortensen et al. (2010), least-squares form (16/9).
 
-    ``sigma^2 = (s_a^2 / N) * (16/9 + 8 pi s_a^2 b^2 / (N a^2))`` with ``s_a^2 = s^2 + a^2 / 12``.
+    ``sigma^2 = (s_a^2 / N) * (16/9 + 8 pi s_a^2 b^2 / (N a^2))`` with ``s_a^2 = s^2 + a^2 / 12``
+    (Mortensen et al. 2010, Nat. Methods 7:377, eq. 6: a least-squares Gaussian fit without
+    EMCCD excess noise; the maximum-likelihood fit's variance is lower, close to the 1 instead of
+    16/9 in the photon term).
+
+    Parameters
+    ----------
+    photons : float or numpy.ndarray
+        ``N``, detected photons of the localization.
+    psf_sigma_nm : float
+        ``s``, standard deviation of the PSF in nm.
+    camera_pixel_nm : float
+        ``a``, back-projected camera pixel in nm.
+    background_photons : float
+        ``b``, the standard deviation of the background per camera pixel in photons; ``b^2`` is the
+        expected background count per pixel (15 -> 225 photons per pixel).
+
+    Returns
+    -------
+    numpy.ndarray
+        The precision ``sigma`` in nm (one standard deviation per axis).
 
     Examples
     --------
