@@ -9,7 +9,12 @@ missing (scripts/ensure_chromium.sh) and runs this file with ``-m browser``. The
 * break copies of it on purpose (missing figure, broken or unlinked widget state, missing
   widget JavaScript, an outside request, a notebook page without outputs) and check that the
   checker reports each one;
-* check every page of the real book (book/_build/html); screenshots go to build/screenshots.
+* check every page of the real book (book/_build/html); screenshots go to build/screenshots;
+* check what a reader of the lessons (the landing page, the notebooks, the glossary) needs: a
+  glossary page in the table of contents, every glossary term linked to it at (or before) its
+  first use on a page, an exercise with a folded solution in every notebook, no development words
+  or build paths, and no table cell whose number wraps onto a second line (in the browser).
+  The static checks read the built HTML (BeautifulSoup) and have fast tests on small snippets.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -86,6 +92,226 @@ def test_serve_refuses_a_folder_without_a_book(tmp_path):
     with pytest.raises(FileNotFoundError, match="build the book first"):
         with check_book.serve(tmp_path):
             pass
+
+
+# ------------------------------------------------------------- what a lesson reader needs ---
+#: the pages of the lessons (relative to the book root): the landing page, the notebooks, the glossary
+def lesson_pages(html: Path) -> list[str]:
+    pages = ["index.html", "glossary.html"] + sorted(
+        p.relative_to(html).as_posix() for p in (html / "notebooks").glob("*.html"))
+    return [p for p in pages if (html / p).is_file()]
+
+
+#: words and paths of the developers' world that a reader of the lessons must not see
+DEVELOPMENT_PATTERNS = {
+    "an issue number": r"\bissues? #?\d+",
+    "a path into the developers' shared folder": r"(?:\.\./)+shared\b|\bshared/data\b",
+    "a build folder": r"\bbuild/(?:executed|nb)\b|\bbook/_build\b",
+    "an environment variable of the project": r"\$?\bFRCNET_[A-Z0-9_]+",
+    "a to-do marker": r"\b(?:TODO|FIXME|XXX)\b",
+    "the history of how the package was built": r"\b(?:was|were) (?:added|rewritten|fixed) in (?:commit|round|issue)\b",
+}
+
+#: elements whose text is not prose: code, outputs, headings and the page chrome
+NOT_PROSE = ["h1", "h2", "h3", "h4", "h5", "h6", "pre", "code", "script", "style", "nav",
+             ".cell_input", ".cell_output", ".output", ".headerlink", ".toctree-wrapper", "dt"]
+
+
+def page_soup(html_text: str) -> BeautifulSoup:
+    return BeautifulSoup(html_text, "html.parser")
+
+
+def article(soup: BeautifulSoup):
+    """The page's main content (the theme's article), without its navigation."""
+    return soup.select_one("article.bd-article") or soup.select_one("main") or soup.body or soup
+
+
+def glossary_terms(glossary_html: str) -> dict[str, str]:
+    """Glossary entries of the built glossary page: anchor id (``term-...``) -> term text."""
+    soup = page_soup(glossary_html)
+    terms = {}
+    for dt in soup.select("dt[id^=term-]"):
+        text = dt.get_text(" ", strip=True)
+        text = re.sub(r"\s*[¶#]\s*$", "", text).strip()
+        terms[dt["id"]] = text
+    return terms
+
+
+def _term_pattern(term: str) -> re.Pattern:
+    """Whole-word (plural allowed) match; case-sensitive when the term has capitals (FRC, U-Net)."""
+    flags = 0 if any(c.isupper() for c in term) else re.IGNORECASE
+    words = r"\s+".join(re.escape(w) for w in term.split())
+    return re.compile(rf"(?<![\w-]){words}(?:s|es)?(?![\w-])", flags)
+
+
+def prose_runs(html_text: str) -> list[tuple[str, str | None]]:
+    """The page's prose in reading order as (text, glossary term id of the link it is in, or None)."""
+    body = article(page_soup(html_text))
+    for node in body.select(", ".join(NOT_PROSE)):
+        node.decompose()
+    runs: list[tuple[str, str | None]] = []
+    for text in body.find_all(string=True):
+        link = text.find_parent("a", href=re.compile(r"glossary\.html#term-"))
+        term_id = link["href"].split("#", 1)[1] if link is not None else None
+        runs.append((str(text), term_id))
+    return runs
+
+
+def term_problems(html_text: str, terms: dict[str, str]) -> list[str]:
+    """Glossary terms used on a page before a link to their entry.
+
+    A term's first use must be inside a link to its glossary entry, or come after one; uses
+    inside a link to another entry (``FRC`` in a linked ``area-FRC``) are neither. Code, outputs
+    and headings are not prose and are not checked.
+    """
+    runs = prose_runs(html_text)
+    text, owners, pos = [], [], 0
+    for chunk, term_id in runs:
+        text.append(chunk)
+        owners.append((pos, pos + len(chunk), term_id))
+        pos += len(chunk)
+    full = "".join(text)
+
+    def owner(i: int) -> str | None:
+        for a, b, term_id in owners:
+            if a <= i < b:
+                return term_id
+        return None
+
+    problems = []
+    for term_id, term in terms.items():
+        first_link = min((a for a, _, t in owners if t == term_id), default=None)
+        for m in _term_pattern(term).finditer(full):
+            inside = owner(m.start())
+            if inside == term_id:
+                break  # linked at (or before) its first use
+            if inside is not None:
+                continue  # part of another entry's link text
+            if first_link is None or m.start() < first_link:
+                context = full[max(0, m.start() - 40): m.end() + 40].replace("\n", " ")
+                problems.append(f"glossary term {term!r} used before a link to the glossary: ...{context}...")
+            break
+    return problems
+
+
+def development_problems(html_text: str) -> list[str]:
+    """Development words and build paths anywhere in the page's visible content (outputs too)."""
+    body = article(page_soup(html_text))
+    for node in body.select("script, style"):
+        node.decompose()
+    visible = body.get_text(" ")
+    problems = []
+    for what, pattern in DEVELOPMENT_PATTERNS.items():
+        m = re.search(pattern, visible)
+        if m:
+            context = visible[max(0, m.start() - 40): m.end() + 40].replace("\n", " ")
+            problems.append(f"{what} on the page: ...{context}...")
+    return problems
+
+
+def exercise_problems(html_text: str) -> list[str]:
+    """A notebook page must hold a "Your turn" exercise with a folded (dropdown) solution."""
+    body = article(page_soup(html_text))
+    has_exercise = re.search(r"\bYour turn\b", body.get_text(" ")) is not None
+    folded = body.select(".dropdown, .sd-dropdown, details")
+    problems = []
+    if not has_exercise:
+        problems.append('no "Your turn" exercise on the notebook page')
+    if not folded:
+        problems.append("no folded solution (dropdown) on the notebook page")
+    return problems
+
+
+#: JavaScript: table cells of the article holding a number whose text runs over more than one line
+WRAPPED_NUMBER_CELLS_JS = r"""
+(() => {
+  const number = /^[-+\u2212]?[\d.,]+\s*(?:[\u00b1+]\s*[\d.,]+)?\s*(?:%|nm|dB|px|s|ms|µm|um)?$/;
+  const root = document.querySelector("article.bd-article") || document.body;
+  const out = [];
+  for (const cell of root.querySelectorAll("td, th")) {
+    const text = cell.innerText.trim();
+    if (!/\d/.test(text) || !number.test(text.replace(/\s+/g, " "))) continue;
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const tops = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0)
+                         .map(r => Math.round(r.top)));
+    if (tops.size > 1) out.push(text);
+  }
+  return out;
+})()
+"""
+
+
+def wrapped_number_cells(html: Path, pages: list[str]) -> list[str]:
+    """Open ``pages`` in headless Chromium; one problem per table cell whose number wraps."""
+    problems = []
+    with check_book.serve(html) as base_url, check_book.Browser() as browser:
+        for page in pages:
+            tab = check_book.Tab(browser)
+            try:
+                tab.navigate(base_url + page)
+                browser.pump(0.3)
+                problems += [f"{page}: the number {t!r} wraps in its table cell"
+                             for t in tab.js(WRAPPED_NUMBER_CELLS_JS) or []]
+            finally:
+                tab.close()
+    return problems
+
+
+def lesson_problems(html: Path) -> list[str]:
+    """Every problem of the static lesson checks (glossary, terms, exercises, development words)."""
+    problems = []
+    glossary = html / "glossary.html"
+    if not glossary.is_file():
+        return ["the book has no glossary page (glossary.html)"]
+    terms = glossary_terms(glossary.read_text())
+    if len(terms) < 10:
+        problems.append(f"the glossary defines only {len(terms)} terms")
+    index = page_soup((html / "index.html").read_text())
+    if not index.select('nav a[href$="glossary.html"], .bd-sidebar a[href$="glossary.html"]'):
+        problems.append("the glossary is not in the table of contents")
+    for page in lesson_pages(html):
+        text = (html / page).read_text()
+        found = development_problems(text)
+        if page != "glossary.html":
+            found += term_problems(text, terms)
+        if page.startswith("notebooks/"):
+            found += exercise_problems(text)
+        problems += [f"{page}: {p}" for p in found]
+    return problems
+
+
+def test_term_check_wants_a_link_at_or_before_the_first_use():
+    terms = {"term-FRC": "FRC", "term-area-FRC": "area-FRC", "term-localization": "localization"}
+    link = '<a class="reference internal" href="../glossary.html#{}">{}</a>'
+    good = ("<article class='bd-article'><h1>FRC and localizations</h1><p>"
+            + link.format("term-area-FRC", "area-FRC") + " then " + link.format("term-FRC", "FRC")
+            + " and FRC again; " + link.format("term-localization", "Localizations") + " and localizations."
+            + "</p><pre>FRC in code</pre></article>")
+    assert term_problems(good, terms) == []
+    bad = ("<article class='bd-article'><p>The FRC of two " + link.format("term-FRC", "FRC")
+           + " and localizations.</p></article>")
+    problems = term_problems(bad, terms)
+    assert len(problems) == 2, problems
+    assert "'FRC'" in problems[0] and "'localization'" in problems[1]
+
+
+def test_development_and_exercise_checks_find_what_a_reader_must_not_see():
+    page = ("<article class='bd-article'><p>the margins issue 12 asks for, from ../shared/data/x "
+            "or $FRCNET_COS7_DIR</p><div class='cell_output'><pre>build/executed/run</pre></div></article>")
+    found = " ".join(development_problems(page))
+    for what in ("issue number", "shared folder", "build folder", "environment variable"):
+        assert what in found, found
+    assert len(exercise_problems(page)) == 2
+    ok = ("<article class='bd-article'><div class='admonition'><p>Your turn: blur it</p>"
+          "<details class='sd-dropdown'><summary>Solution</summary></details></div></article>")
+    assert exercise_problems(ok) == [] and development_problems(ok) == []
+
+
+def test_glossary_terms_reads_the_entries_sphinx_writes():
+    html = ('<dl class="glossary"><dt id="term-FRC">FRC<a class="headerlink" href="#term-FRC">#</a></dt>'
+            '<dd>...</dd><dt id="term-anisotropic-KDE">anisotropic KDE<a class="headerlink">#</a></dt></dl>')
+    assert glossary_terms(html) == {"term-FRC": "FRC", "term-anisotropic-KDE": "anisotropic KDE"}
 
 
 # -------------------------------------------------------------------- fixture book ---
@@ -266,6 +492,20 @@ def test_checker_reports_unreadable_pages(fixture_book, tmp_path):
     assert any("no_meta.png" in p and "no readability metadata" in p for p in problems), problems
 
 
+@pytest.mark.browser
+def test_wrapped_number_cells_are_found_in_the_browser(fixture_book, tmp_path):
+    html = _broken_copy(fixture_book, tmp_path, "wrapped")
+    index = html / "index.html"
+    table = ('<table><tr><td style="width: 1px">0.123 \u00b1 0.004</td>'
+             '<td style="white-space: nowrap">12.5 dB</td><td>a few words here</td></tr></table>')
+    text = index.read_text()
+    start = text.index('<article class="bd-article"')
+    at = text.index(">", start) + 1
+    index.write_text(text[:at] + table + text[at:])
+    problems = wrapped_number_cells(html, ["index.html"])
+    assert problems == ["index.html: the number '0.123 \u00b1 0.004' wraps in its table cell"], problems
+
+
 # ---------------------------------------------------------------------- the real book ---
 @pytest.mark.browser
 def test_every_page_of_the_book_works_in_a_browser():
@@ -275,7 +515,9 @@ def test_every_page_of_the_book_works_in_a_browser():
     if shots.exists():
         shutil.rmtree(shots)
     reports = check_book.check_book(BOOK_HTML, shots)
-    problems = problems_of(reports)
+    problems = problems_of(reports) + lesson_problems(BOOK_HTML)
+    with_tables = [r.page for r in reports if "<table" in (BOOK_HTML / r.page).read_text()]
+    problems += wrapped_number_cells(BOOK_HTML, [p for p in with_tables if p in lesson_pages(BOOK_HTML)])
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
     pages = {r.page: r for r in reports}
     notebooks = [p for p in pages if p.startswith("notebooks/")]
