@@ -12,6 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+from frcnet_lite import modelcard as card  # noqa: E402
+
 
 @pytest.fixture(scope="module")
 def script(import_script):
@@ -97,7 +99,7 @@ def test_target_kernel_cost_widens_the_oracle_blur_in_quadrature(script):
     # the truth is the 1 px blur of each input (plus a little noise): the oracle is narrow, a kernel only blurs it
     truths = np.stack([gaussian_kde(x, 1.0) + rng.normal(0, 1e-3, x.shape).astype(np.float32) for x in inputs])
     pairs = SimpleNamespace(inputs=inputs, truths=truths)
-    per_patch = [{"blur_sigma_px": {"psnr_db": 1.0}}] * 4
+    per_patch = [{"blur_sigma_px": {"psnr_db": 1.0}, "field": f"f{i}"} for i in range(4)]
     cost = script.target_kernel_cost(pairs, per_patch, widths_px=(1.0, 2.0), groups=2)
     assert [q["patches"] for q in cost] == [2, 2] and cost[0]["counts"][1] <= cost[1]["counts"][0]
     for q in cost:
@@ -108,7 +110,7 @@ def test_target_kernel_cost_widens_the_oracle_blur_in_quadrature(script):
     direct = [score(gaussian_kde(inputs[i], 1.0), truths[i])["psnr_db"]
               - score(gaussian_kde(inputs[i], 5.0**0.5), truths[i])["psnr_db"] for i in (0, 1)]
     assert cost[0]["cost_db"]["2.0"]["mean"] == pytest.approx(np.mean(direct), rel=1e-6)
-    table = script.kernel_table(cost, 5.0, 5.0)
+    table = card.kernel_table(cost, 5.0, 5.0)
     assert "cost of a 5 nm kernel (dB)" in table and "cost of a 10 nm kernel (dB)" in table
     assert f"In the densest quarter a 10 nm kernel costs {cost[1]['cost_db']['2.0']['mean']:.2f} dB" in table
     assert table.endswith("This model's targets use a 5 nm kernel.")
@@ -122,11 +124,11 @@ def test_kernel_reading_compares_the_shifted_dense_target_with_the_oracle(script
         return {"target": target or {"kind": "gaussian", "params": {"sigma_nm": 5.0}},
                 "evaluation": {"shifted": {"summary": summary}}}
 
-    below = script.kernel_reading(results(22.38, 23.58))
+    below = card.kernel_reading(results(22.38, 23.58))
     assert below.startswith("This model's targets use a 5 nm kernel.") and "scores 22.38 dB" in below
     assert "below the oracle blur of the sparse input (23.58 dB)" in below and "cannot win there" in below
-    assert script.kernel_reading(results(27.0, 23.58)).endswith("above the oracle blur of the sparse input (23.58 dB).")
-    assert script.kernel_reading(results(1.0, 2.0, {"kind": "anisotropic", "params": {"window": 11}})) == ""
+    assert card.kernel_reading(results(27.0, 23.58)).endswith("above the oracle blur of the sparse input (23.58 dB).")
+    assert card.kernel_reading(results(1.0, 2.0, {"kind": "anisotropic", "params": {"window": 11}})) == ""
 
 
 def test_train_parallel_pairs_change_the_training_fields_only(script, tmp_path):
@@ -153,16 +155,16 @@ def test_other_simulator_pairs_tile_its_fields_with_its_own_truth(script):
 
 
 def test_sweep_table_and_reading_follow_the_margins(script):
-    def row(means, sem=0.1):
-        return {"fields": 4, "margin": {k: {"mean": m, "sem": sem, "n": 16} for k, m in zip(script.KEYS, means)}}
+    def row(means, spread=0.01):
+        return {"fields": 4, "margin": {k: _margin(m, spread, n=4) for k, m in zip(card.KEYS, means)}}
 
-    sweep = {"defaults": row((0.5, 0.5, 0.5)), "odd": row((0.5, -0.3, 0.1))}
-    table = script.sweep_table(sweep)
-    assert "| odd | 16 | +0.5000 ± 0.1000 | -0.30 ± 0.10 | +0.100 ± 0.100 |" in table
-    assert script.sweep_reading(sweep) == (
-        "The network beats the oracle blur by more than 2 SEM on every metric in 1 of 2 parameter sets (odd: it beats "
-        "the oracle blur by more than 2 SEM on MS-SSIM; loses to it by more than 2 SEM on PSNR; is level with it "
-        "(within 2 SEM) on area-FRC).")
+    sweep = {"defaults": row((0.5, 0.5, 0.5)), "odd": row((0.5, -0.6, 0.1), 0.2)}
+    table = card.sweep_table(sweep)
+    assert "| odd | 4 | **+0.5000 ± 0.1155** | **-0.60 ± 0.12** | +0.100 ± 0.115 |" in table
+    assert card.sweep_reading(sweep) == (
+        "The network beats the oracle blur on every metric (95 % interval over the 4 fields of each set) in 1 of 2 "
+        "parameter sets (odd: it beats the oracle blur on MS-SSIM; loses to the oracle blur on PSNR (dB); no clear "
+        "difference on area-FRC (0.2) (95 % interval over 4 fields)).")
     # the sweep's sets are fixed departures from the independent simulator's defaults, all of them parameters it has
     names = set(script._independent_simulator().OTHER_PARAMS)
     assert script.OTHER_SWEEP["defaults"] == {} and all(set(o) <= names for o in script.OTHER_SWEEP.values())
@@ -210,15 +212,15 @@ def test_two_filament_reading_names_baselines_below_the_truth_run_by_run(script)
     rows = {"network": row([70.0, 80.0, 70.0, 80.0]), "dense target": row([60.0, 70.0, 70.0, 70.0]),
             "histogram": row([50.0, 60.0, 50.0, 60.0]),  # 10 nm below the truth in every run
             "anisotropic KDE": row([50.0, 80.0, 70.0, 60.0]),  # below on average, not run by run
-            "best Gaussian blur": row([60.0, 70.0, 60.0, float("nan")]), script.TRUTH: row(truth)}
-    assert script._paired_nm(rows["best Gaussian blur"], rows[script.TRUTH]) == {"mean": 0.0, "sem": 0.0, "n": 3}
-    text = script.two_filament_reading({"criteria": {"sparrow": {"rows": rows}}})
+            "best Gaussian blur": row([60.0, 70.0, 60.0, float("nan")]), card.TRUTH: row(truth)}
+    assert card._paired_nm(rows["best Gaussian blur"], rows[card.TRUTH]) == {"mean": 0.0, "sem": 0.0, "n": 3}
+    text = card.two_filament_reading({"criteria": {"sparrow": {"rows": rows}}})
     assert text.startswith("With `sparrow` the noise-free truth resolves from 65.0 ± 2.9 nm; the network from "
                            "75.0 ± 2.9 nm (+10.0 nm), its dense target from 67.5, the best sparse baseline "
                            "(histogram) from 55.0. The histogram 'resolves' below the truth itself")
     assert "anisotropic KDE" not in text
-    del rows[script.TRUTH]
-    assert script.two_filament_reading({"criteria": {"sparrow": {"rows": rows}}}) == ""
+    del rows[card.TRUTH]
+    assert card.two_filament_reading({"criteria": {"sparrow": {"rows": rows}}}) == ""
 
 
 def test_width_reading_uses_the_recorded_widths(script):
@@ -227,10 +229,10 @@ def test_width_reading_uses_the_recorded_widths(script):
 
     ev = {"test": {"per_patch": [patch(3.0, 2.0), patch(4.0, 3.0), patch(3.5, 2.5)]},
           "shifted": {"per_patch": [patch(4.0, 8.0), patch(4.2, 6.0)]}}
-    text = script.width_reading(ev)
+    text = card.width_reading(ev)
     assert "a median of 7 px (2.5 px on the test fields)" in text and "median width of 4.1 px (3.5 px on" in text
     del ev["shifted"]["per_patch"][0]["network_blend_px"]  # results from before the widths were recorded
-    assert script.width_reading(ev) == ""
+    assert card.width_reading(ev) == ""
 
 
 @pytest.mark.slow
@@ -241,19 +243,21 @@ def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
     results = json.loads((work / "results.json").read_text())
     for name in script.EVALUATED:
         ev = results["evaluation"][name]
-        assert set(ev["summary"]) == set(script.METHODS)
+        assert set(ev["summary"]) == set(card.METHODS)
         n = ev["margin"]["ms_ssim"]["n"]
-        assert n == len(ev["per_patch"]) >= 1
-        diffs = [p["network"]["ms_ssim"] - p["best blur (oracle)"]["ms_ssim"] for p in ev["per_patch"]]
-        assert ev["margin"]["ms_ssim"]["mean"] == pytest.approx(np.mean(diffs))  # paired, patch by patch
+        fields = sorted({p["field"] for p in ev["per_patch"]})
+        assert n == len(fields) == ev["fields"] >= 1 and ev["margin"]["ms_ssim"]["unit"] == "field"
+        per_field = [np.mean([p["network"]["ms_ssim"] - p["best blur (oracle)"]["ms_ssim"] for p in ev["per_patch"]
+                              if p["field"] == f]) for f in fields]
+        assert ev["margin"]["ms_ssim"]["mean"] == pytest.approx(np.mean(per_field))  # paired, averaged per field
         assert all(set(p["blur_sigma_px"]) >= {"ms_ssim", "psnr_db", "area_frc_0.2"} for p in ev["per_patch"])
     tf = results["two_filaments"]
-    assert tf["criterion"] == "sparrow" and set(tf["criteria"]) == {"sparrow", "rayleigh"}
+    assert tf["criterion"] == "rayleigh" and set(tf["criteria"]) == {"sparrow", "rayleigh"}
     rows = tf["criteria"]["sparrow"]["rows"]
-    for m in ("network", "histogram", "anisotropic KDE", "best Gaussian blur", "dense target", script.TRUTH):
+    for m in ("network", "histogram", "anisotropic KDE", "best Gaussian blur", "dense target", card.TRUTH):
         assert rows[m]["runs"] == 2
     checks = results["bars"]
-    assert len(checks) == 3 * 3 + 3 * 3 + 2 and all(isinstance(c["met"], bool) for c in checks)
+    assert len(checks) == 3 * 3 + 3 * 3 + 1 and all(isinstance(c["met"], bool) for c in checks)
     with (work / "evaluation.csv").open() as fh:
         table = list(csv.DictReader(fh))
     assert {r["set"] for r in table} == {"test", "shifted", "confirm", "other"}
@@ -272,125 +276,86 @@ def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
     assert "margin over the oracle" in info.data["validation"]
     assert "; an independent simulator " in info.data["validation"] and "; outside all training ranges " in \
         info.data["validation"]
-    text = script.readme(results, read_config(config), study, info)
+    text = card.readme(results, info.data)
     pkg = script.package(work, tmp_path / "pretrained" / "simulated", config, text)
     assert (pkg / "model.keras").is_file() and (pkg / "train_config.yaml").read_text() == config.read_text()
     assert "python scripts/train_simulated.py" in (pkg / "README.md").read_text()
     assert not (pkg.parent / ".simulated.new").exists()
-    # --repackage: the same README again from the stored results, nothing evaluated; results made before the
-    # truth row existed get it from the same simulations
-    truth_rows = {c: b["rows"].pop(script.TRUTH) for c, b in results["two_filaments"]["criteria"].items()}
-    (work / "results.json").write_text(json.dumps(results))
-    again = tmp_path / "again" / "simulated"
-    assert script.main(["--quick", "--repackage", "--work", str(work), "--config", str(config),
-                        "--package-dir", str(again)]) == 0
-    text = (again / "README.md").read_text()
-    assert script.history_table(results).splitlines()[-1] in text
-    assert script.evaluation_table(results["evaluation"]["test"]) in text
-    assert (again / "model.keras").read_bytes() == (work / "model" / "model.keras").read_bytes()
-    restored = json.loads((work / "results.json").read_text())["two_filaments"]["criteria"]
-    assert {c: b["rows"][script.TRUTH] for c, b in restored.items()} == json.loads(json.dumps(truth_rows))
+    # --recard: the same card again from the stored results, nothing trained
+    before = (pkg / "README.md").read_text()
+    assert script.main(["--quick", "--recard", "--package-dir", str(pkg)]) == 0
+    assert (pkg / "README.md").read_text() == before
+    assert card.evaluation_table(results["evaluation"]["test"]) in before
 
 
-def test_bars_compare_margins_with_their_sem_and_the_paper(script):
-    summary = {m: {k: {"mean": 1.0, "sem": 0.1, "n": 50} for k in script.KEYS} for m in script.METHODS}
-    summary["network"] = {k: {"mean": 2.0, "sem": 0.1, "n": 50} for k in script.KEYS}
-    margin = {"ms_ssim": {"mean": 0.01, "sem": 0.002, "n": 50}, "psnr_db": {"mean": 0.1, "sem": 0.1, "n": 50},
-              "area_frc_0.2": {"mean": -0.01, "sem": 0.001, "n": 50}}
+def _margin(mean, spread, n=16):
+    """A margin over ``n`` fields whose per-field values are ``mean`` +/- ``spread`` (alternating)."""
+    from frcnet_lite.validation import paired_margin
+
+    a = [mean + spread * (-1) ** i for i in range(n)]
+    return paired_margin(a, [0.0] * n, [f"f{i}" for i in range(n)]).to_dict()
+
+
+def test_bars_follow_the_verdicts_over_fields(script):
+    summary = {m: {k: {"mean": 1.0, "sem": 0.1, "n": 16} for k in card.KEYS} for m in card.METHODS}
+    summary["network"] = {k: {"mean": 2.0, "sem": 0.1, "n": 16} for k in card.KEYS}
+    margin = {"ms_ssim": _margin(0.01, 0.002), "psnr_db": _margin(0.1, 1.0), "area_frc_0.2": _margin(-0.01, 0.001)}
     rows = {"network": {"mean": 70.0}, "histogram": {"mean": 65.0}, "anisotropic KDE": {"mean": 80.0},
             "best Gaussian blur": {"mean": 75.0}}
-    shifted = {"ms_ssim": {"mean": -0.05, "sem": 0.004, "n": 64}, "psnr_db": {"mean": 0.3, "sem": 0.1, "n": 64},
-               "area_frc_0.2": {"mean": 0.01, "sem": 0.006, "n": 64}}
-    confirm = {"ms_ssim": {"mean": 0.02, "sem": 0.002, "n": 62}, "psnr_db": {"mean": 0.2, "sem": 0.11, "n": 62},
-               "area_frc_0.2": {"mean": 0.03, "sem": 0.002, "n": 62}}
-    results = {"evaluation": {"test": {"summary": summary, "margin": margin}, "shifted": {"margin": shifted},
-                              "confirm": {"margin": confirm}},
-               "two_filaments": {"criterion": "sparrow", "criteria": {"sparrow": {"rows": rows}}}}
-    met = {c["claim"]: c["met"] for c in script.bars(results)}
-    assert met["test: network - oracle blur on ms_ssim > 2 SEM"]
-    assert not met["test: network - oracle blur on psnr_db > 2 SEM"]  # within 2 SEM: not shown
-    assert not met["test: network - oracle blur on area_frc_0.2 > 2 SEM"]
-    assert met["test: network > histogram on psnr_db"]
-    assert [met[f"shifted regime (stress test): network - oracle blur on {k} > 2 SEM"] for k in script.KEYS] == [False, True, False]
-    assert [met[f"confirmation set: network - oracle blur on {k} > 2 SEM"] for k in script.KEYS] == [True, False, True]
-    section = script.confirm_section({"confirm": {"margin": confirm, "summary": summary}})
-    assert "## A second test set, drawn after the choices (62 patches)" in section
-    assert section.rstrip().endswith("by more than 2 SEM on MS-SSIM, area-FRC\n(not on PSNR).")
-    assert script.confirm_section({}) == ""
-    other = {"margin": shifted, "summary": summary, "per_patch": [{"field": "other000"}, {"field": "other001"}]}
-    section = script.other_section({"evaluation": {"other": other}})
-    assert "## Another simulator (64 patches)" in section and "used for 2 fields with seeds 8000+i" in section
-    assert section.rstrip().endswith("On them the network beats the oracle blur by more than 2 SEM on PSNR; loses to "
-                                     "it by more than 2 SEM on MS-SSIM; is level with it (within 2 SEM) on area-FRC.")
-    assert script.other_section({"evaluation": {}}) == ""
-    assert met["two filaments (sparrow): network < 89.15 nm"]
-    assert not met["two filaments (sparrow): network <= best sparse baseline"]  # the histogram's 65 nm
-    assert "| **no** |" in script.bars_table(script.bars(results))
+    shifted = {"ms_ssim": _margin(-0.05, 0.004), "psnr_db": _margin(0.3, 0.1), "area_frc_0.2": _margin(0.01, 0.1)}
+    results = {"evaluation": {"test": {"summary": summary, "margin": margin}, "shifted": {"margin": shifted}},
+               "two_filaments": {"criterion": "rayleigh", "criteria": {"rayleigh": {"rows": rows}}}}
+    met = {c["claim"]: c["met"] for c in card.bars(results)}
+    assert met["test: network better than the oracle blur on MS-SSIM"]
+    assert not met["test: network better than the oracle blur on PSNR (dB)"]  # the interval spans zero
+    assert not met["test: network better than the oracle blur on area-FRC (0.2)"]  # lost
+    assert met["test: network > histogram on PSNR (dB)"]
+    assert [met[f"shifted regime (stress test): network better than the oracle blur on {card.METRIC_LABELS[k]}"]
+            for k in card.KEYS] == [False, True, False]
+    assert not any("89.15" in c for c in met)  # the paper's figure comes from another protocol
+    assert not met["two filaments (rayleigh): network <= best sparse baseline"]  # the histogram's 65 nm
+    assert "| **no** |" in card.bars_table(card.bars(results))
+    ev = {"summary": summary, "margin": shifted, "fields": 16, "patches": 62}
+    section = card.confirm_section({"confirm": ev}, {"confirm": 7000})
+    assert "## A second test set, drawn after the choices (16 fields, 62 patches)" in section
+    assert ("beats the oracle blur on PSNR (dB); loses to the oracle blur on MS-SSIM; no clear difference on "
+            "area-FRC (0.2) (95 % interval over 16 fields)") in section
+    assert card.confirm_section({}, {}) == ""
+    section = card.other_section({"evaluation": {"other": ev}, "seeds": {"other": 8000}})
+    assert "## Another simulator (16 fields, 62 patches)" in section and "16 fields with seeds 8000+i" in section
+    assert card.other_section({"evaluation": {}}) == ""
 
 
-def test_density_table_splits_by_input_counts_and_says_where_it_loses(script):
-    def patch(counts, margin):
-        return {"input_counts": counts, "blur_sigma_px": {"psnr_db": 1.0 if counts > 50 else 3.0},
-                "network": {k: margin for k in script.KEYS}, "best blur (oracle)": {k: 0.0 for k in script.KEYS}}
+def test_density_table_splits_by_input_counts_and_counts_fields(script):
+    def patch(counts, margin, field):
+        return {"input_counts": counts, "field": field, "blur_sigma_px": {"psnr_db": 1.0 if counts > 50 else 3.0},
+                "network": {k: margin for k in card.KEYS}, "best blur (oracle)": {k: 0.0 for k in card.KEYS}}
 
     rng = np.random.default_rng(0)
-    pp = [patch(c, 0.5 + 0.01 * rng.standard_normal()) for c in range(10, 40)]
-    pp += [patch(c, -1.0 + 0.01 * rng.standard_normal()) for c in range(100, 110)]
-    text = script.density_table(pp)
+    pp = [patch(c, 0.5 + 0.01 * rng.standard_normal(), f"f{c % 5}") for c in range(10, 40)]
+    pp += [patch(c, -1.0 + 0.01 * rng.standard_normal(), f"g{c % 4}") for c in range(100, 110)]
+    text = card.density_table(pp)
     lines = text.splitlines()
-    assert lines[2].startswith("| 10-19 | 10 |") and lines[5].startswith("| 100-109 | 10 |")
-    assert "lowest (-1.00 ± 0.00 dB) for patches with 100-109" in text
-    assert "below zero by more than 2 SEM for 100-109 localizations" in text and "1.0 px on average" in text
-    assert "not recorded" in script.density_table([{"network": {}}])
-    assert script.density_table(pp[:2]).count("\n| 1") == 2  # fewer patches than quarters: a row each
+    assert lines[2].startswith("| 10-19 | 10 | 5 |") and lines[5].startswith("| 100-109 | 10 | 4 |")
+    assert "lowest (-1.00 ± 0.00 (4 fields)) for patches with 100-109" in text
+    assert "below zero (95 % interval over fields) for 100-109 localizations" in text and "1.0 px on average" in text
+    assert "not recorded" in card.density_table([{"network": {}}])
 
 
-def _results_with_margins(script, test: dict, shifted: dict) -> dict:
-    def ev(margins):
-        return {"margin": {k: {"mean": m, "sem": s, "n": 62} for k, (m, s) in margins.items()}}
-
-    rows = {"network": {"mean": 60.0, "sem": 1.5}}
-    cfg = {"generator": "unet_blend", "local_sigma_px": 16.0, "target_kind": "gaussian", "epochs": 40,
-           "steps_per_epoch": 100}
-    return {"evaluation": {"test": ev(test), "shifted": ev(shifted)}, "train_config": cfg,
-            "two_filaments": {"criteria": {"sparrow": {"rows": rows}}}}
-
-
-def test_history_row_and_reading_are_computed_from_the_results(script):
-    results = _results_with_margins(
-        script, {"ms_ssim": (0.02, 0.003), "psnr_db": (0.1, 0.08), "area_frc_0.2": (0.03, 0.004)},
-        {"ms_ssim": (-0.05, 0.01), "psnr_db": (0.3, 0.1), "area_frc_0.2": (-0.001, 0.01)})
-    table = script.history_table(results).splitlines()
-    assert len(table) == 2 + len(script.EARLIER_RUNS) + 1
-    assert table[-1] == ("| `unet_blend`, local density 16 px, gaussian targets, 4,000 steps (**this model**) | "
-                         "+0.0200 ± 0.0030 / +0.10 ± 0.08 / +0.030 ± 0.004 | -0.0500 / +0.30 / -0.001 | 60.0 ± 1.5 nm |")
-    results["target"] = {"kind": "gaussian", "params": {"sigma_nm": 5.0}}  # the kernel, when recorded
-    assert "| `unet_blend`, local density 16 px, gaussian targets (5 nm), 4,000 steps (**this model**) |" in (
-        script.history_table(results).splitlines()[-1])
-    results["simulation"] = {"parallel_pairs_per_field": 4}
-    assert "gaussian targets (5 nm), 4 parallel pairs per training field, 4,000 steps (**this model**)" in (
-        script.history_table(results).splitlines()[-1])
-    reading = script.history_reading(results)
-    assert "on MS-SSIM, area-FRC in its own regime (not on PSNR)" in reading  # 0.1 < 2 x 0.08
-    assert reading.endswith("loses to it on MS-SSIM.")  # the FRC loss is within 2 SEM
-    results["evaluation"]["shifted"]["margin"]["ms_ssim"]["mean"] = 0.0
-    assert script.history_reading(results).endswith("loses on no metric by more than 2 SEM.")
-
-
-def test_repackage_refuses_a_work_folder_without_a_finished_run(script, tmp_path):
-    with pytest.raises(SystemExit, match="--repackage needs a finished run"):
-        script.main(["--repackage", "--work", str(tmp_path / "empty"), "--package-dir", str(tmp_path / "pkg")])
+def test_recard_refuses_a_folder_without_results(script, tmp_path):
+    with pytest.raises(FileNotFoundError, match="no results.json"):
+        script.main(["--recard", "--package-dir", str(tmp_path / "pkg")])
     assert not (tmp_path / "pkg").exists()
 
 
 def test_shipped_readme_is_the_one_its_stored_results_make(script):
     # every number and reading in the shipped README comes from its results.json (so it cannot drift from them)
     from frcnet_lite.model import model_folder, read_model_info
-    from frcnet_lite.training import read_config
 
     folder = model_folder("simulated")
     results = json.loads((folder / "results.json").read_text())
-    study = script.Study(**{k: tuple(v) if isinstance(v, list) else v for k, v in results["study"].items()})
-    text = script.readme(results, read_config(folder / "train_config.yaml"), study, read_model_info(folder))
-    assert text == (folder / "README.md").read_text()
-    assert results["bars"] == script.bars(results)
+    assert card.readme(results, read_model_info(folder).data) == (folder / "README.md").read_text()
+    assert results["bars"] == card.bars(results)
+    for ev in results["evaluation"].values():  # the stored margins are those of the stored per-patch scores
+        assert ev["margin"] == json.loads(json.dumps(card.summarise_set(ev["per_patch"])["margin"]))
+        assert ev["margin"]["psnr_db"]["unit"] == "field"

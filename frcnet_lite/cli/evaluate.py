@@ -35,9 +35,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "or a model folder) and compare it with the baselines of that sparse input")
     p.add_argument("--pixel-size-nm", type=finite_float, default=None,
                    help="pixel size of the images in nm (for the Gaussian KDE baseline; default: the model's, else 5)")
-    p.add_argument("--normalisation", choices=("lstsq", "affine", "percentile", "none"), default="lstsq",
-                   help="intensity normalisation (default lstsq: target to its percentile, prediction fitted; "
-                        "affine: fitted with gain and offset)")
+    p.add_argument("--normalisation", choices=("affine", "lstsq", "percentile", "none"), default="affine",
+                   help="intensity fit before PSNR, MSE and MS-SSIM (default affine: the prediction fitted onto the "
+                        "target with a gain and an offset by least squares, the fit of every table of the package; "
+                        "lstsq: a gain only, target scaled to its percentile)")
     p.add_argument("--percentile", type=_percentile, default=99.9, help="percentile that maps to 1 (default 99.9)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return p
