@@ -131,8 +131,9 @@ def simulated_pairs(kind: str, split: str):
 
 
 def score_simulated(model, val) -> dict:
-    """Per held-out field: mean scores of the model's patches against the truth (least-squares fit)."""
+    """Per held-out field: mean scores of the model's patches against the truth (the protocol's fit)."""
     from frcnet_lite import comparison
+    from frcnet_lite.validation import FIT
     from frcnet_lite.model import predict_image
 
     keep = np.flatnonzero((val.truths.max(axis=(1, 2)) > 0) & (val.inputs.sum(axis=(1, 2)) >= MIN_COUNTS))
@@ -140,7 +141,7 @@ def score_simulated(model, val) -> dict:
     ids = np.asarray(val.meta["field_ids"])[keep]
     per_field: dict = {}
     for p, t, f in zip(pred, val.truths[keep], ids):
-        s = comparison.score(p, t, normalisation="lstsq")
+        s = comparison.score(p, t, normalisation=FIT)
         per_field.setdefault(str(f), []).append([s[k] for k in METRIC_KEYS])
     return {f: dict(zip(METRIC_KEYS, np.mean(v, axis=0).tolist()), patches=len(v)) for f, v in per_field.items()}
 
@@ -176,6 +177,26 @@ def run_one(study: str, group: str, seed: int, cfg, log) -> None:
     tmp.replace(path)
 
 
+def target_baselines() -> Path:
+    """The baselines of the target study's held-out patches against the truth, per field (computed once)."""
+    from frcnet_lite.validation import score_image
+
+    path = OUT / "target" / "baselines.json"
+    if path.is_file():
+        return path
+    val = simulated_pairs("gaussian", "val")  # inputs and truths are the same for both target kinds
+    keep = np.flatnonzero((val.truths.max(axis=(1, 2)) > 0) & (val.inputs.sum(axis=(1, 2)) >= MIN_COUNTS))
+    per_field: dict = {}
+    for i in keep:
+        rows = score_image(val.inputs[i], val.truths[i])["rows"]
+        per_field.setdefault(str(val.meta["field_ids"][i]), []).append(rows)
+    out = {f: {m: {k: float(np.mean([r[m][k] for r in recs])) for k in METRIC_KEYS} for m in recs[0]}
+           for f, recs in per_field.items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=1))
+    return path
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--list", action="store_true", help="show what is done and what is left, run nothing")
@@ -200,6 +221,8 @@ def main(argv=None) -> int:
         run_one(study, group, seed, cfg, log)
         log(f"[{study}] {group}, seed {seed}: done -> {path.relative_to(ROOT)}")
         done += 1
+        if study == "target":
+            target_baselines()
     return 0
 
 
