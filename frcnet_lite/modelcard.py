@@ -473,7 +473,7 @@ def other_section(results: Mapping) -> str:
     ev = results["evaluation"]
     if "other" not in ev:
         return ""
-    mg, n_fields = ev["other"]["margin"], ev["other"]["fields"]
+    n_fields = ev["other"]["fields"]
     seeds = results["seeds"]
     return f"""
 ## Another simulator ({n_fields} fields, {ev['other']['patches']} patches)
@@ -487,8 +487,6 @@ it) are used for {n_fields} fields with seeds {seeds['other']}+i; 10 % time wind
 against its own truth:
 
 {evaluation_table(ev['other'])}
-
-On them the network {_margin_verdict(mg)}.
 """ + ("" if "other_sweep" not in results else f"""
 The same simulator with one departure at a time from those defaults, and (last row, added after the others had
 been scored) the shifted regime's departures all at once ({next(iter(results['other_sweep'].values()))
