@@ -25,6 +25,7 @@ The modules, by topic:
   localizations, two filaments) and whole-field reconstruction;
 - ``comparison``, ``datasets``, ``study``: a reconstruction against the strongest baselines (the
   oracle blur), the real COS-7 data and the shipped demo crop, the stored loss / target study;
+- ``export``: a model as a BioImage Model Zoo package (Fiji, napari, bioimageio.core, ...);
 - ``profiles``, ``plotting``, ``report``, ``widgets``, ``tutorial``: what the notebooks show and say
   (cross-sections, figures with scale bars, sentences computed from results, sliders that work in
   the static book, a run folder made at quick scale when a notebook runs alone).
@@ -42,6 +43,7 @@ MODULES = (
     "frc_study",
     "losses", "model", "pipeline", "training", "metrics", "resolution", "reconstruct", "trust",
     "widgets", "profiles", "plotting", "report", "tutorial", "comparison", "datasets", "study", "formats", "cli",
+    "export",
 )
 
 __all__ = ["__version__", *MODULES]

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from .._version import __version__
 
 #: Subcommand modules in the order ``--help`` lists them.
-SUBCOMMANDS = ("simulate", "render", "frc", "pairs", "train", "reconstruct", "evaluate", "models")
+SUBCOMMANDS = ("simulate", "render", "frc", "pairs", "train", "reconstruct", "evaluate", "models", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:
