@@ -24,6 +24,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from .two_filaments import PAPER_NETWORK_NM as PAPER_TWO_FILAMENT_NM
+from .two_filaments import SPARSE_BASELINES, TRUTH
 from .validation import METRIC_LABELS, ORACLE, PROTOCOL, Margin, field_margins, margin_phrase
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "write_csvs",
     "departures_from_paper",
     "real_readme",
+    "install",
     "budget_section",
 ]
 
@@ -121,6 +124,32 @@ def update_model_json(folder: str | os.PathLike, data: Mapping | None = None, **
     return info
 
 
+def install(pkg: str | os.PathLike, files: Sequence[str | os.PathLike], texts: Mapping[str, str] | None = None) -> Path:
+    """Make ``pkg`` a model folder holding ``files`` (copied) and ``texts`` (``{name: content}``), all at once.
+
+    Everything is written to a staging folder beside it, which then replaces ``pkg``: an interruption leaves the
+    old folder or the new one, never a mix.
+    """
+    import shutil  # noqa: PLC0415
+
+    pkg = Path(pkg)
+    staging, old = pkg.with_name(f".{pkg.name}.new"), pkg.with_name(f".{pkg.name}.old")
+    for d in (staging, old):
+        if d.exists():
+            shutil.rmtree(d)
+    staging.mkdir(parents=True)
+    for f in files:
+        shutil.copy2(f, staging / Path(f).name)
+    for name, text in (texts or {}).items():
+        (staging / name).write_text(text)
+    if pkg.exists():
+        os.replace(pkg, old)
+    os.replace(staging, pkg)
+    if old.exists():
+        shutil.rmtree(old)
+    return pkg
+
+
 def departures_from_paper(train_config: Mapping, target: Mapping | None = None) -> list[str]:
     """How a model's recipe departs from the paper's (Berberich et al. 2021), one phrase each.
 
@@ -164,8 +193,6 @@ def departures_from_paper(train_config: Mapping, target: Mapping | None = None) 
     return out
 
 
-#: The paper's network: 89.15 +/- 2.61 nm (Berberich et al. 2021).
-PAPER_TWO_FILAMENT_NM = (89.15, 2.61)
 
 
 METHODS = ("network", ORACLE, "histogram", "anisotropic KDE", "dense target")
@@ -289,12 +316,6 @@ def kernel_table(cost: Sequence[Mapping], pixel_size_nm: float, sigma_nm: float 
     return "\n".join(lines) + "\n\n" + text
 
 
-#: The two-filament row of the noise-free truth.
-TRUTH = "truth (noise-free)"
-
-
-#: The two-filament rows of the baselines given the network's sparse input.
-SPARSE_BASELINES = ("histogram", "anisotropic KDE", "best Gaussian blur")
 
 
 def _fmt(s: Mapping[str, float], digits: int = 3) -> str:

@@ -60,6 +60,8 @@ __all__ = [
     "regional_label",
     "LINEAR_SIGMAS_PX",
     "REGIONAL_PX",
+    "target_kernel_cost",
+    "blend_width_at_structure",
 ]
 
 #: The one intensity fit of every table: gain and offset, least squares onto the reference.
@@ -412,3 +414,59 @@ def psnr_budget(pred: np.ndarray, sparse: np.ndarray, dense: np.ndarray, sigma_p
     rows[regional_label("the blur", regional_px)] = psnr(p_fit * local(b_fit) / local(p_fit))
     rows[regional_label("the dense image", regional_px)] = psnr(p_fit * local(d_unit) / local(p_fit))
     return rows
+
+
+def target_kernel_cost(pairs, per_patch: Sequence[Mapping], widths_px: Sequence[float] = (1.0, 1.5, 2.0),
+                       groups: int = 4) -> list[dict]:
+    """What a Gaussian target's own kernel costs against the truth, by quarter of the patches' sparse counts.
+
+    A network trained towards a KDE of width ``w`` learns the expected target: the truth as seen
+    through the sparse data, blurred *once more* by ``w``. This widens the oracle blur of each patch
+    (its PSNR width, from ``per_patch``) by ``w`` in quadrature and scores it against the truth:
+    the PSNR that blur alone costs where the best estimate is narrow.
+
+    Returns
+    -------
+    list of dict
+        One per quarter: ``counts`` (lowest, highest), ``patches``, ``oracle_db`` (mean PSNR of the
+        oracle blur) and ``cost_db`` ``{width: {mean, sem, n}}`` (oracle minus widened, paired).
+    """
+    from .comparison import score  # noqa: PLC0415
+    from .kde import gaussian_kde  # noqa: PLC0415
+
+    keep = np.flatnonzero((pairs.inputs.sum(axis=(1, 2)) >= PROTOCOL.min_counts)
+                        & (pairs.truths.max(axis=(1, 2)) > 0))
+    if len(keep) != len(per_patch):
+        raise ValueError(f"{len(per_patch)} evaluated patches, but {len(keep)} patches in the pairs to score")
+    rows = []
+    for j, i in enumerate(keep):
+        sigma = per_patch[j]["blur_sigma_px"]["psnr_db"]
+        x = pairs.inputs[i].astype(np.float32)
+        oracle = score(gaussian_kde(x, sigma), pairs.truths[i])["psnr_db"]
+        rows.append((float(x.sum()), oracle, {w: score(gaussian_kde(x, float(np.hypot(sigma, w))),
+                                                       pairs.truths[i])["psnr_db"] for w in widths_px},
+                     per_patch[j]["field"]))
+    order = np.argsort([r[0] for r in rows], kind="stable")
+    out = []
+    for part in np.array_split(order, min(groups, len(order))):
+        fields = [rows[i][3] for i in part]
+        oracle = [rows[i][1] for i in part]
+        out.append({"counts": [min(rows[i][0] for i in part), max(rows[i][0] for i in part)], "patches": len(part),
+                    "oracle_db": float(np.mean(oracle)), "field": True,
+                    "cost_db": {str(w): paired_margin(oracle, [rows[i][2][w] for i in part], fields).to_dict()
+                                for w in widths_px}})
+    return out
+
+
+def blend_width_at_structure(model, pairs, keep: np.ndarray) -> list[float] | None:
+    """The blur width a ``unet_blend`` network chose where the structure is: per patch, the mean of
+    :func:`frcnet_lite.training.blend_widths` weighted by the truth (None for other generators)."""
+    from .training import blend_widths  # noqa: PLC0415
+
+    if (model.frcnet_info.train_config or {}).get("generator") != "unet_blend":
+        return None
+    out = []
+    for i in keep:
+        w, t = blend_widths(model, pairs.inputs[i]), np.asarray(pairs.truths[i], np.float64)
+        out.append(float((w * t).sum() / t.sum()))
+    return out

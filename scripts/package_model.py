@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -72,6 +71,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from frcnet_lite.model import load_model
+    from frcnet_lite.modelcard import install
     from frcnet_lite.plotting import plot_history
     from frcnet_lite.training import load_history, read_config, train
 
@@ -105,20 +105,9 @@ def main(argv=None) -> int:
     if args.no_package:
         print(readme)
         return 0
-    staging = pkg.with_name(f".{pkg.name}.new")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    for f in ("model.keras", "model.json", "config.json", "history.csv", "training_curves.png", "results.json"):
-        shutil.copy2(work / f, staging / f)
-    shutil.copy2(cfg_path, staging / "train_config.yaml")
-    (staging / "README.md").write_text(readme)
-    old = pkg.with_name(f".{pkg.name}.old")
-    if pkg.exists():
-        os.replace(pkg, old)
-    os.replace(staging, pkg)
-    if old.exists():
-        shutil.rmtree(old)
+    files = [work / f for f in ("model.keras", "model.json", "config.json", "history.csv", "training_curves.png",
+                                "results.json")]
+    install(pkg, files, {"train_config.yaml": cfg_path.read_text(), "README.md": readme})
     print(f"packaged into {pkg} ({sum(f.stat().st_size for f in pkg.iterdir()) / 1e6:.1f} MB)")
     return 0
 

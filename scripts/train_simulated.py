@@ -13,29 +13,17 @@ The one command (from the repository root; resumable: run it again after an inte
    localizations (5 nm pixels) -> the KDE of all of them (``target_kind`` of the config); the ground truth is kept.
    Training, validation (the training curves), test and "shifted" fields use disjoint seeds.
 2. **Training** with :func:`frcnet_lite.training.train` and ``configs/simulated.yaml``.
-3. **Evaluation against the ground truth** on held-out test patches (same parameter ranges) and on
-   a *shifted* regime (every varied parameter outside its training range, and bleaching, never
-   simulated in training: :data:`SHIFTED_RANGES`, :data:`SHIFTED_BASE`): the network, the
-   sparse histogram, its anisotropic KDE and the best Gaussian blur (width chosen per metric and
-   patch on the truth: an oracle, :func:`frcnet_lite.comparison.best_blur`) on MS-SSIM, PSNR and
-   area-FRC (0.2), mean +/- SEM over patches, and the paired per-patch margin network - oracle blur.
-   The dense target (the KDE of *all* localizations) is scored too: what the training
-   aims at.
-4. **Two filaments** (Berberich et al. 2021, Fig. 4C, criterion: two peaks with a minimum between
-   them): independent simulations per distance; the smallest distance from which on the pair is
-   resolved, mean +/- SEM over runs, for the network, the histogram, the anisotropic KDE and
-   Gaussian blurs of several widths (the best reported), all from the same sparse input, and for
-   the dense target and the dense histogram (all localizations), and the noise-free truth of the
-   same simulations (:func:`frcnet_lite.simulate.render_truth`) as the ceiling. The profile is
-   averaged along 80 % of 4 um filaments: with shorter ones shot noise decides (a noisy sparse
-   profile shows a dip where the noise-free one has none).
-5. **Packaging**: ``results.json``, ``evaluation.csv``, ``two_filaments.csv``, ``training_curves.png``,
-   ``README.md`` into ``frcnet_lite/pretrained/simulated/`` through a staging folder swapped in at
-   the end.
+3. **Evaluation against the ground truth** (:func:`frcnet_lite.validation.evaluate_patches`, summarised
+   over fields by :func:`frcnet_lite.modelcard.summarise_set`) on held-out test fields, a confirmation set,
+   fields of a second simulator (``scripts/independent_simulator.py``) and its sweep, and a *shifted*
+   regime (every varied parameter outside its training range, and bleaching: :data:`SHIFTED_RANGES`).
+4. **Two filaments** (:mod:`frcnet_lite.two_filaments`), Rayleigh's criterion as the headline.
+5. **Packaging**: the model, ``results.json`` and the tables, and the card rendered from them
+   (:func:`frcnet_lite.modelcard.readme`) into ``frcnet_lite/pretrained/simulated/``, all at once.
 
 Options: ``--quick`` (tiny data, 2 epochs of 2 steps, nothing packaged: a smoke test),
 ``--eval-only`` (evaluate ``--model``, default the work folder's trained model), ``--no-package``,
-``--repackage`` (rewrite the README from the work folder's stored results and package again).
+``--recard`` (no training: bring the shipped results to the current protocol and render the card again).
 """
 
 from __future__ import annotations
@@ -47,20 +35,20 @@ import json
 import math
 import os
 import platform
-import shutil
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from frcnet_lite.modelcard import (PAPER_TWO_FILAMENT_NM, TRUTH, bars, bars_table, departures_from_paper,
+from frcnet_lite.modelcard import (bars, install, bars_table, departures_from_paper,
                                    evaluation_table, load_results, readme, summarise_set, two_filament_table,
                                    update_model_json, validation_line, write_csvs, _summary_csv)
-from frcnet_lite.validation import paired_margin
+from frcnet_lite.two_filaments import two_filament_study
+from frcnet_lite.validation import blend_width_at_structure, target_kernel_cost
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -128,9 +116,8 @@ class Study:
     val_fields: int = 8
     test_fields: int = 16
     shifted_fields: int = 16
-    #: Fields of the *confirmation* set: drawn as the test fields (other seeds, :data:`SEEDS`), but only after the
-    #: training data, target and architecture had been chosen on the test fields (session 8), so that its margins
-    #: carry no selection bias.
+    #: Fields of the *confirmation* set: drawn as the test fields (other seeds, :data:`SEEDS`), evaluated only after
+    #: the training data, target and architecture had been chosen on the test fields: no selection bias.
     confirm_fields: int = 16
     #: Fields of the independent simulator (``scripts/independent_simulator.py``): our stand-in for "another simulator".
     other_fields: int = 16
@@ -144,8 +131,6 @@ class Study:
     parallel_pairs: int = 1
     #: Close parallel pairs per *training* field when it differs from ``parallel_pairs`` (``None``: the same);
     #: validation and test fields keep ``parallel_pairs``, so that a change leaves the test set as it was.
-    #: 4 (session 7, 5 nm targets): against 1, the shifted regime's PSNR margin -1.94 dB instead of -2.44 (test
-    #: margins as good, two filaments unchanged; the README's table).
     train_parallel_pairs: int | None = 4
     parallel_length_nm: float = 2000.0
     #: Fraction of the *training* fields whose parameters are drawn near the ends of :data:`TRAIN_RANGES`
@@ -158,13 +143,9 @@ class Study:
     blur_sigmas_px: tuple = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
     criterion: str | float = "rayleigh"
     target_kind: str = "anisotropic"
-    #: Width of a ``gaussian`` target's kernel. 7.5 nm (1.5 px), not the 10 nm default: the target's own
-    #: blur is a bias the network learns (:func:`target_kernel_cost`: in the densest test quarter a 10 nm kernel
-    #: costs 0.59 dB PSNR against the truth, a 5 nm one 0.10 dB), while a narrower kernel leaves the dense
-    #: target noisier where dyes blink rarely (in the shifted regime the 5 nm dense target scores 22.4 dB against
-    #: the truth, the 7.5 nm one 25.2). Session 7's trainings (the README's table): 7.5 nm as good as 5 nm or better
-    #: on the test margins and two filaments; on the shifted regime the two kernels differ by less than two
-    #: seeds of one setting do (-1.80 and -2.17 dB).
+    #: Width of a ``gaussian`` target's kernel. Narrower than the 10 nm default: the target's own blur is a bias
+    #: the network learns (the card's kernel-cost table measures it), while a narrower kernel leaves the dense
+    #: target noisier where dyes blink rarely.
     target_sigma_nm: float = 7.5
 
     @property
@@ -365,59 +346,9 @@ def other_sweep(model, study: Study, names: Sequence[str] | None = None) -> dict
 
 
 # ---------------------------------------------------------------------------------- evaluation
-def _summary(values: Sequence[float]) -> dict:
-    from frcnet_lite.metrics import _summarise
-
-    s = _summarise(values)
-    return {"mean": s.mean, "sem": s.sem, "n": s.n}
-
-
 def _kept(pairs, min_counts: float = 10.0) -> np.ndarray:
     """Indices of the patches an evaluation scores: at least ``min_counts`` sparse counts and some truth."""
     return np.flatnonzero((pairs.inputs.sum(axis=(1, 2)) >= min_counts) & (pairs.truths.max(axis=(1, 2)) > 0))
-
-
-def target_kernel_cost(pairs, per_patch: Sequence[Mapping], widths_px: Sequence[float] = (1.0, 1.5, 2.0),
-                       groups: int = 4) -> list[dict]:
-    """What a Gaussian target's own kernel costs against the truth, by quarter of the patches' sparse counts.
-
-    A network trained towards a KDE of width ``w`` learns the expected target: the truth as seen
-    through the sparse data, blurred *once more* by ``w``. This widens the oracle blur of each patch
-    (its PSNR width, from ``per_patch``) by ``w`` in quadrature and scores it against the truth:
-    the PSNR that blur alone costs where the best estimate is narrow.
-
-    Returns
-    -------
-    list of dict
-        One per quarter: ``counts`` (lowest, highest), ``patches``, ``oracle_db`` (mean PSNR of the
-        oracle blur) and ``cost_db`` ``{width: {mean, sem, n}}`` (oracle minus widened, paired).
-    """
-    from frcnet_lite.comparison import score
-    from frcnet_lite.kde import gaussian_kde
-
-    keep = _kept(pairs)
-    if len(keep) != len(per_patch):
-        raise ValueError(f"{len(per_patch)} evaluated patches, but {len(keep)} patches in the pairs to score")
-    rows = []
-    for j, i in enumerate(keep):
-        sigma = per_patch[j]["blur_sigma_px"]["psnr_db"]
-        x = pairs.inputs[i].astype(np.float32)
-        oracle = score(gaussian_kde(x, sigma), pairs.truths[i])["psnr_db"]
-        rows.append((float(x.sum()), oracle, {w: score(gaussian_kde(x, float(np.hypot(sigma, w))),
-                                                       pairs.truths[i])["psnr_db"] for w in widths_px},
-                     per_patch[j]["field"]))
-    order = np.argsort([r[0] for r in rows], kind="stable")
-    out = []
-    for part in np.array_split(order, min(groups, len(order))):
-        fields = [rows[i][3] for i in part]
-        oracle = [rows[i][1] for i in part]
-        out.append({"counts": [min(rows[i][0] for i in part), max(rows[i][0] for i in part)], "patches": len(part),
-                    "oracle_db": float(np.mean(oracle)), "field": True,
-                    "cost_db": {str(w): paired_margin(oracle, [rows[i][2][w] for i in part], fields).to_dict()
-                                for w in widths_px}})
-    return out
-
-
 
 
 def evaluate_patches(model, pairs) -> dict:
@@ -440,118 +371,15 @@ def evaluate_patches(model, pairs) -> dict:
     return {"per_patch": per_patch, **summarise_set(per_patch), "skipped": int(len(pairs) - keep.size)}
 
 
-def blend_width_at_structure(model, pairs, keep: np.ndarray) -> list[float] | None:
-    """The blur width a ``unet_blend`` network chose where the structure is: per patch, the mean of
-    :func:`frcnet_lite.training.blend_widths` weighted by the truth (None for other generators)."""
-    from frcnet_lite.training import blend_widths
+def two_filament_setup(study: Study):
+    """The two-filament test of a study (:class:`frcnet_lite.two_filaments.TwoFilamentSetup`)."""
+    from frcnet_lite.two_filaments import TwoFilamentSetup
 
-    if (model.frcnet_info.train_config or {}).get("generator") != "unet_blend":
-        return None
-    out = []
-    for i in keep:
-        w, t = blend_widths(model, pairs.inputs[i]), np.asarray(pairs.truths[i], np.float64)
-        out.append(float((w * t).sum() / t.sum()))
-    return out
-
-
-def _two_filament_image(which: str, distance_nm: float, rng: np.random.Generator, study: Study) -> np.ndarray:
-    """One two-filament simulation rendered as ``which``: ``"sparse"`` (the time-window histogram), ``"dense"``
-    (the histogram of all localizations) or ``"truth"`` (:func:`frcnet_lite.simulate.render_truth`: the
-    noise-free expected histogram, what every estimate aims at). One draw from ``rng`` per call, so the three
-    experiments, started from one seed, see the same simulations."""
-    from frcnet_lite.rendering import render_histogram
-    from frcnet_lite.simulate import render_truth, simulate_two_filaments
-    from frcnet_lite.subsets import time_window_subset
-
-    own = np.random.default_rng(int(rng.integers(2**31)))
-    sim = simulate_two_filaments(distance_nm, length_nm=study.two_filament_length_nm, seed=int(own.integers(2**31)),
-                                 margin_nm=study.two_filament_margin_nm)
-    px = study.pixel_size_nm
-    if which == "truth":
-        return render_truth(sim, px, sim.fov_nm)
-    locs = time_window_subset(sim.localizations, study.fraction, own) if which == "sparse" else sim.localizations
-    return render_histogram(locs, px, sim.fov_nm)
-
-
-def _two_filament_run(simulate: Callable, methods: Mapping[str, Callable], study: Study, progress: bool | None):
-    """:func:`frcnet_lite.resolution.two_filament_experiment` with the study's distances, repeats and criterion."""
-    from frcnet_lite.resolution import two_filament_experiment
-
-    px = study.pixel_size_nm
-
-    def centres(distance_nm: float) -> tuple[float, float]:
-        m = study.two_filament_margin_nm
-        return (m / px - 0.5, (m + distance_nm) / px - 0.5)
-
-    return two_filament_experiment(simulate, methods, distances_nm=study.two_filament_distances_nm,
-                                   n_repeats=study.two_filament_repeats, pixel_size_nm=px, criterion=study.criterion,
-                                   smooth_px=1.0, centres_px=centres, progress=progress,
-                                   rng=np.random.default_rng(SEEDS["two_filaments"]))
-
-
-
-
-
-
-def truth_two_filaments(study: Study, progress: bool | None = None):
-    """The two-filament test on the noise-free truth of the same simulations: the ceiling of any estimate."""
-    return _two_filament_run(lambda d, rng: _two_filament_image("truth", d, rng, study), {TRUTH: lambda im: im},
-                             study, progress)
-
-
-def _resolution_rows(res, names: Sequence[str], min_dip: float) -> dict:
-    """Smallest resolved distance per run (criterion ``min_dip`` applied to the recorded dips): mean, SEM, runs."""
-    from frcnet_lite.resolution import smallest_resolved_distance
-
-    out = {}
-    for name in names:
-        runs = [smallest_resolved_distance(res.distances_nm, row > min_dip + 1e-9) for row in res.dips[name]]
-        finite = [r for r in runs if math.isfinite(r)]
-        out[name] = {**_summary(finite), "runs": len(runs), "per_run_nm": runs,
-                     "fraction_resolved": (res.dips[name] > min_dip + 1e-9).mean(axis=0).tolist()}
-    return out
-
-
-def _best_blur_name(rows: Mapping[str, dict], names: Sequence[str]) -> str:
-    """The blur width resolving closest: fewest runs never resolved, then smallest mean."""
-    return min(names, key=lambda n: (rows[n]["runs"] - rows[n]["n"], rows[n]["mean"]))
-
-
-def two_filament_study(model, study: Study, progress: bool | None = None) -> dict:
-    """The two-filament resolution of every method (see the module docstring), for the paper's and Rayleigh's criteria."""
-    from frcnet_lite.kde import anisotropic_kde, gaussian_kde
-    from frcnet_lite.model import predict_image
-    from frcnet_lite.reconstruct import dihedral_average
-    from frcnet_lite.resolution import DIP_CRITERIA, min_dip_of
-
-    px = study.pixel_size_nm
-    blurs = {f"Gaussian blur {s:g} px": (lambda im, s=s: gaussian_kde(im, float(s))) for s in study.blur_sigmas_px}
-    tta = dihedral_average(lambda b: predict_image(model, b))
-    methods: dict[str, Callable] = {"network": lambda im: tta(im[None])[0], "histogram": lambda im: im,
-                                    "anisotropic KDE": anisotropic_kde, **blurs}
-    sparse = _two_filament_run(lambda d, rng: _two_filament_image("sparse", d, rng, study), methods, study, progress)
-    from frcnet_lite.targets import make_target
-
-    spec = study.target_spec()
-    dense_methods = {"dense target": lambda im: make_target(im, spec, px), "dense histogram": lambda im: im}
-    dense = _two_filament_run(lambda d, rng: _two_filament_image("dense", d, rng, study), dense_methods, study,
-                              progress)
-    truth = truth_two_filaments(study, progress)
-    out: dict[str, Any] = {"distances_nm": [float(d) for d in sparse.distances_nm],
-                           "repeats": study.two_filament_repeats, "fraction": study.fraction, "pixel_size_nm": px,
-                           "length_nm": study.two_filament_length_nm, "smooth_px": 1.0,
-                           "paper_network_nm": list(PAPER_TWO_FILAMENT_NM), "target_kind": spec.kind, "criteria": {}}
-    for crit in dict.fromkeys((study.criterion, "sparrow", "rayleigh")):
-        dip = min_dip_of(crit)
-        rows = {**_resolution_rows(sparse, list(methods), dip), **_resolution_rows(dense, list(dense_methods), dip),
-                **_resolution_rows(truth, list(truth.dips), dip)}
-        best = _best_blur_name(rows, list(blurs))
-        rows["best Gaussian blur"] = {**rows[best], "width": best}
-        out["criteria"][crit] = {"min_dip": dip, "rows": rows}
-    out["criterion"] = study.criterion
-    out["criterion_text"] = ("two peaks with a minimum between them (any dip), as Berberich et al. 2021"
-                             if DIP_CRITERIA.get(study.criterion) == 0 else f"dip >= {min_dip_of(study.criterion)}")
-    return out
+    return TwoFilamentSetup(distances_nm=tuple(study.two_filament_distances_nm), repeats=study.two_filament_repeats,
+                            length_nm=study.two_filament_length_nm, margin_nm=study.two_filament_margin_nm,
+                            pixel_size_nm=study.pixel_size_nm, fraction=study.fraction,
+                            blur_sigmas_px=tuple(study.blur_sigmas_px), criterion=study.criterion,
+                            seed=SEEDS["two_filaments"], target=study.target_spec())
 
 
 # ------------------------------------------------------------------------------------- outputs
@@ -597,26 +425,11 @@ def plot_curves(work: Path) -> None:
 
 
 def package(work: Path, pkg: Path, config_path: Path, readme_text: str) -> Path:
-    """Copy the model and its results into ``pkg`` through a staging folder swapped in at the end."""
-    staging = pkg.with_name(f".{pkg.name}.new")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    for f in ("model.keras", "model.json", "config.json", "history.csv"):
-        shutil.copy2(work / "model" / f, staging / f)
-    for f in ("results.json", "evaluation.csv", "two_filaments.csv", "validation_metrics.csv", "training_curves.png"):
-        shutil.copy2(work / f, staging / f)
-    shutil.copy2(config_path, staging / "train_config.yaml")
-    (staging / "README.md").write_text(readme_text)
-    old = pkg.with_name(f".{pkg.name}.old")
-    if old.exists():
-        shutil.rmtree(old)
-    if pkg.exists():
-        os.replace(pkg, old)
-    os.replace(staging, pkg)
-    if old.exists():
-        shutil.rmtree(old)
-    return pkg
+    """Copy the model and its results into ``pkg`` (:func:`frcnet_lite.modelcard.install`)."""
+    files = [work / "model" / f for f in ("model.keras", "model.json", "config.json", "history.csv")]
+    files += [work / f for f in ("results.json", "evaluation.csv", "two_filaments.csv", "validation_metrics.csv",
+                                 "training_curves.png")]
+    return install(pkg, files, {"train_config.yaml": config_path.read_text(), "README.md": readme_text})
 
 
 def _fill_model_data(model_dir: Path, results: Mapping, study: Study, extra: Mapping | None = None) -> None:
@@ -757,7 +570,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     evaluation = {s: evaluate_patches(model, data[s]) for s in EVALUATED}
     kernel_cost = target_kernel_cost(data["test"], evaluation["test"]["per_patch"])
     sweep = other_sweep(model, study)
-    two = two_filament_study(model, study, progress)
+    two = two_filament_study(model, two_filament_setup(study), progress)
     eval_s = time.time() - t1
     history = load_history(work / "model") if (work / "model" / "history.csv").is_file() else []
     results = {"study": dataclasses.asdict(study), "train_config": config.to_dict(), "seeds": SEEDS,

@@ -13,6 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 from frcnet_lite import modelcard as card  # noqa: E402
+from frcnet_lite import two_filaments  # noqa: E402
+from frcnet_lite import validation as V  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +102,7 @@ def test_target_kernel_cost_widens_the_oracle_blur_in_quadrature(script):
     truths = np.stack([gaussian_kde(x, 1.0) + rng.normal(0, 1e-3, x.shape).astype(np.float32) for x in inputs])
     pairs = SimpleNamespace(inputs=inputs, truths=truths)
     per_patch = [{"blur_sigma_px": {"psnr_db": 1.0}, "field": f"f{i}"} for i in range(4)]
-    cost = script.target_kernel_cost(pairs, per_patch, widths_px=(1.0, 2.0), groups=2)
+    cost = V.target_kernel_cost(pairs, per_patch, widths_px=(1.0, 2.0), groups=2)
     assert [q["patches"] for q in cost] == [2, 2] and cost[0]["counts"][1] <= cost[1]["counts"][0]
     for q in cost:
         assert 0 < q["cost_db"]["1.0"]["mean"] < q["cost_db"]["2.0"]["mean"]  # a wider kernel costs more
@@ -115,7 +117,7 @@ def test_target_kernel_cost_widens_the_oracle_blur_in_quadrature(script):
     assert f"In the densest quarter a 10 nm kernel costs {cost[1]['cost_db']['2.0']['mean']:.2f} dB" in table
     assert table.endswith("This model's targets use a 5 nm kernel.")
     with pytest.raises(ValueError, match="3 evaluated patches, but 4"):
-        script.target_kernel_cost(pairs, per_patch[:3])
+        V.target_kernel_cost(pairs, per_patch[:3])
 
 
 def test_kernel_reading_compares_the_shifted_dense_target_with_the_oracle(script):
@@ -197,9 +199,9 @@ def _fake_two_filaments(script):
 
 def test_resolution_rows_apply_the_criterion_to_the_dips(script):
     res = _fake_two_filaments(script)
-    any_dip = script._resolution_rows(res, ["histogram"], 0.0)["histogram"]
+    any_dip = two_filaments.resolution_rows(res, ["histogram"], 0.0)["histogram"]
     assert any_dip["per_run_nm"] == [40.0, 60.0] and any_dip["mean"] == 50.0 and any_dip["sem"] == pytest.approx(10.0)
-    rayleigh = script._resolution_rows(res, ["histogram"], 0.265)["histogram"]
+    rayleigh = two_filaments.resolution_rows(res, ["histogram"], 0.265)["histogram"]
     assert rayleigh["per_run_nm"] == [60.0, 60.0] and rayleigh["fraction_resolved"] == [0.0, 0.0, 1.0]
 
 
