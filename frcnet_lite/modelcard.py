@@ -424,7 +424,8 @@ def validation_line(results: Mapping) -> str:
     rows = tf["criteria"][tf["criterion"]]["rows"]
     return (f"held-out simulations, paired margin over the oracle Gaussian blur (MS-SSIM / PSNR dB / area-FRC 0.2, "
             f"mean ± SEM over {mg['ms_ssim'].n_text}): {mg['ms_ssim'].text(3, n=False)} / "
-            f"{mg['psnr_db'].text(2, n=False)} / {mg['area_frc_0.2'].text(3, n=False)}" + "".join(
+            f"{mg['psnr_db'].text(2, n=False)} / {mg['area_frc_0.2'].text(3, n=False)} "
+            f"({' / '.join(mg[k].verdict for k in KEYS)})" + "".join(
                 f"; {label} {set_margins(results['evaluation'][s])['psnr_db'].text(2, n=False)} dB PSNR"
                 for s, label in (("other", "an independent simulator"), ("shifted", "outside all training ranges"))
                 if s in results["evaluation"]) +

@@ -23,6 +23,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def model_rows() -> list[dict]:
     """One dict per shipped model: what ``frcnet-lite models`` prints."""
     from ..model import DEFAULT_MODEL, read_model_info, shipped_models  # noqa: PLC0415
+    from ..modelcard import departures_from_paper  # noqa: PLC0415
 
     rows = []
     for name, folder in shipped_models().items():
@@ -36,6 +37,7 @@ def model_rows() -> list[dict]:
             "target": info.target_kind,
             "decoder": cfg.get("decoder", "transpose"),
             "validation": data.get("validation", ""),
+            "departures_from_paper": "; ".join(departures_from_paper(cfg, data.get("target"))) or "none",
             "folder": str(folder),
         })
     return rows
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         print(f"{r['name']}: {r['pixel_size_nm']:g} nm pixels, {r['decoder']} decoder")
-        for key in ("training_data", "input", "target", "validation", "folder"):
+        for key in ("training_data", "input", "target", "validation", "departures_from_paper", "folder"):
             if r[key]:
                 print(f"    {key.replace('_', ' ')}: {r[key]}")
     return 0
