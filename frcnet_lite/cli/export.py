@@ -1,7 +1,8 @@
 """``frcnet-lite export MODEL --format bioimageio -o DIR``: a model as a BioImage Model Zoo package.
 
-Writes a folder that the zoo's tools open without frcnet-lite: the description bioimageio.yaml
-(format 0.5, validated with bioimageio.spec), the weights as Keras 3 (model.keras, the original),
+Writes a BioImage Model Zoo package, a folder that the zoo's tools open without frcnet-lite:
+the description bioimageio.yaml (format 0.5, validated with bioimageio.spec), the weights as
+Keras 3 (model.keras, the original),
 TensorFlow SavedModel (tf_saved_model.zip) and ONNX (model.onnx, converted with tf2onnx and
 checked with onnxruntime; skipped with a note when they are not installed or the converted model
 does not agree), a 256 px test tile and what reconstruct --no-tta writes for it, a cover image,
@@ -10,7 +11,8 @@ training data) and the pixel size as the scale of the space axes in nm. The inpu
 per pixel: the scaling (and the local-density normalisation of the simulated model) are layers
 inside the saved graph, so consumers reproduce reconstruct --no-tta on a 256 px tile. What no
 consumer does: the 8-fold rotation/flip average of reconstruct (its default) and its blending of
-overlapping tiles of a large field (tile with overlap yourself, at least 256 px). Needs
+overlapping tiles of a large field (tile with overlap yourself, at least 256 px). The SavedModel
+needs a TensorFlow 2 runtime and model.keras Keras 3; the ONNX weights need neither. Needs
 pip install "frcnet-lite[bioimageio]" (bioimageio.core, tf2onnx, onnxruntime).
 """
 
