@@ -14,8 +14,9 @@ leaves a truncated file.
 
 Images
 ------
-:func:`read_image` reads PNG (8/16 bit) and TIFF as float32 arrays, refusing NaN/infinite values and
-values beyond +-1e18 (their squares and sums overflow float32); :func:`write_tiff` writes a float32
+:func:`read_image` reads one plane of PNG (1/8/16 bit), TIFF, JPEG or BMP as a float32 array, refusing
+colour images whose channels differ (a grey image saved as RGB or with a palette is read, with a warning),
+stacks of planes, NaN/infinite values and values beyond +-1e18 (their squares and sums overflow float32); :func:`write_tiff` writes a float32
 TIFF with its pixel size in the resolution tags (ImageJ-compatible, in micrometres), which
 :func:`read_tiff_pixel_size_nm` reads back.
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -67,7 +69,11 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
 def read_image_with_pixel_size(path: str | os.PathLike) -> tuple[np.ndarray, float | None]:
     """Read a 2D image (TIFF, PNG, JPEG, BMP) and its pixel size in nm if the file states one.
 
-    Colour images become the mean of R, G and B. Only calibrated TIFFs state a pixel size
+    One plane of real numbers is read as it is (8, 16 or 32 bit, integer or float, bilevel as 0/1).
+    A colour image (RGB, RGBA, grey + alpha, palette) is read only when its colour channels are equal
+    (a grey image saved in colour; it then warns) and its alpha channel, if any, is constant: a true
+    colour image holds display colours, not values, and is refused. A stack (several pages, planes,
+    time points) is refused rather than a plane picked. Only calibrated TIFFs state a pixel size
     (:func:`read_tiff_pixel_size_nm`). Returns ``(image float32, pixel_size_nm or None)``.
 
     Raises
@@ -75,8 +81,8 @@ def read_image_with_pixel_size(path: str | os.PathLike) -> tuple[np.ndarray, flo
     FileNotFoundError
         If the file does not exist.
     ValueError
-        If it is a directory, not a readable 2D image, or holds NaN/infinite values or values beyond
-        +-1e18 (whose squares and sums overflow float32).
+        If it is a directory, not a readable image, a colour image whose channels differ, a stack, or
+        holds NaN/infinite values or values beyond +-1e18 (whose squares and sums overflow float32).
     """
     path = Path(path)
     if path.is_dir():
@@ -89,20 +95,31 @@ def read_image_with_pixel_size(path: str | os.PathLike) -> tuple[np.ndarray, flo
             import tifffile
 
             with tifffile.TiffFile(path) as tif:
-                arr = tif.asarray()
+                series = tif.series[0]
+                arr, axes = series.asarray(), str(series.axes)
+                colour = "RGB" if "S" in axes and int(tif.pages[0].photometric) == 2 else "samples"
                 px = _tiff_pixel_size_nm(tif)
         else:
             from PIL import Image
 
             with Image.open(path) as im:
+                n_frames = int(getattr(im, "n_frames", 1) or 1)
+                if n_frames > 1:
+                    raise _ImageContentError(f"{path} holds {n_frames} frames (an animation or stack); expected "
+                                             "one 2D image")
+                colour = im.mode
+                if im.mode in ("P", "PA"):  # palette indices are not values: read the colours they stand for
+                    im = im.convert("RGBA")
+                elif im.mode not in ("1", "L", "LA", "RGB", "RGBA", "I", "F") and not im.mode.startswith("I;16"):
+                    raise _ImageContentError(f"{path} is a colour image ({im.mode}); expected a single-channel "
+                                             "(greyscale) image")
                 arr = np.asarray(im)
+                axes = "YX" if arr.ndim == 2 else "YXS"
+    except _ImageContentError as exc:
+        raise ValueError(str(exc)) from None
     except Exception as exc:  # noqa: BLE001  (any reader error means: not an image)
         raise ValueError(f"{path} is not a readable image file ({type(exc).__name__}: {exc})") from exc
-    arr = np.squeeze(np.asarray(arr))
-    if arr.ndim == 3 and arr.shape[-1] in (3, 4):  # colour image: the mean of R, G and B
-        arr = arr[..., :3].mean(axis=-1)
-    if arr.ndim != 2:
-        raise ValueError(f"{path} holds an image of shape {arr.shape}; expected a single 2D plane")
+    arr = _one_plane(path, np.asarray(arr), axes, colour)
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"{path} holds {arr.dtype} pixels; expected real numbers")
     finite = np.isfinite(arr)
@@ -114,6 +131,49 @@ def read_image_with_pixel_size(path: str | os.PathLike) -> tuple[np.ndarray, flo
         raise ValueError(f"{path}: pixel values up to {big:.3g}, beyond +-{IMAGE_MAX_ABS:g}: their squares and sums "
                          "overflow float32; rescale the image")
     return arr.astype(np.float32), px
+
+
+class _ImageContentError(Exception):
+    """An image file that was read but holds no single plane of values (its message is final)."""
+
+
+def _one_plane(path: Path, arr: np.ndarray, axes: str, colour: str) -> np.ndarray:
+    """The one 2D plane of ``arr`` (axes as tifffile names them: Y, X, S = colour samples, others = planes)."""
+    if len(axes) != arr.ndim:
+        axes = "YX" if arr.ndim == 2 else "?" * (arr.ndim - 2) + "YX"
+    keep = [i for i, a in enumerate(axes) if a in "YX" or arr.shape[i] > 1]
+    arr = arr.reshape([arr.shape[i] for i in keep])
+    axes = "".join(axes[i] for i in keep)
+    stack = [f"{arr.shape[i]} along {a!r}" for i, a in enumerate(axes) if a not in "YXS"]
+    if stack:
+        raise ValueError(f"{path} is a stack of planes ({', '.join(stack)}; axes {axes}, shape {arr.shape}); "
+                         "expected one 2D image: save a single plane (or the sum of the stack)")
+    if "S" in axes:
+        arr = np.moveaxis(arr, axes.index("S"), -1)
+        arr = _grey_of_colour(path, arr, colour)
+    if arr.ndim != 2:
+        raise ValueError(f"{path} holds an image of shape {arr.shape}; expected a single 2D plane")
+    return arr
+
+
+def _grey_of_colour(path: Path, arr: np.ndarray, colour: str) -> np.ndarray:
+    """The grey plane of a colour image whose colour channels are equal (else ValueError)."""
+    n = arr.shape[-1]
+    has_alpha = n in (2, 4) or colour in ("LA", "PA", "RGBA")
+    colours = arr[..., : n - 1] if has_alpha and n > 1 else arr
+    if has_alpha and n > 1:
+        alpha = arr[..., -1]
+        if alpha.size and alpha.min() != alpha.max():
+            raise ValueError(f"{path}: its transparency (alpha) channel varies ({alpha.min()} to {alpha.max()}); "
+                             "expected a greyscale image without transparency")
+    name = {"P": "palette", "PA": "palette"}.get(colour, colour if colour != "samples" else f"{n}-channel")
+    if colours.shape[-1] > 1 and np.any(colours != colours[..., :1]):
+        raise ValueError(f"{path} is a colour image ({name}) whose channels differ; expected a single-channel "
+                         "(greyscale) image of values: save it as greyscale (e.g. ImageJ: Image > Type > 32-bit)")
+    if colours.shape[-1] > 1 or has_alpha:
+        warnings.warn(f"{path} is a colour image ({name}) whose colour channels are equal: read as one grey channel",
+                      UserWarning, stacklevel=4)
+    return colours[..., 0]
 
 
 def write_tiff(path: str | os.PathLike, image: np.ndarray, pixel_size_nm: float | None = None) -> Path:

@@ -493,9 +493,53 @@ def read_model_info(model: str | os.PathLike | None = None) -> ModelInfo:
     info_file = model_folder(model) / _INFO_FILE
     if not info_file.is_file():
         raise FileNotFoundError(f"no {_INFO_FILE} in {str(info_file.parent)!r}: expected a folder written by save_model")
-    data = json.loads(info_file.read_text())
+    try:
+        data = json.loads(info_file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{info_file} is not valid JSON ({exc}); expected the {_INFO_FILE} save_model writes: "
+                         "restore it from a copy of the model") from None
     known = {f for f in ModelInfo.__dataclass_fields__}
+    _check_info(info_file, data)
     return ModelInfo(**{k: v for k, v in data.items() if k in known})
+
+
+def _check_info(info_file: Path, data: Any) -> None:
+    """Refuse a ``model.json`` whose values the model cannot be run with (naming the file, key and value)."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{info_file} holds a JSON {type(data).__name__}; expected the object save_model writes")
+    missing = [k for k in ("input_scale", "target_scale") if k not in data]
+    if missing:
+        raise ValueError(f"{info_file} has no {' or '.join(repr(k) for k in missing)}; expected the {_INFO_FILE} "
+                         "save_model writes")
+
+    def number(key: str, low: float, what: str, strict: bool = True) -> None:
+        value = data.get(key)
+        ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+              and (value > low if strict else value >= low))
+        if key in data and not ok:
+            raise ValueError(f"{info_file}: {key} is {value!r}; expected {what}")
+
+    number("pixel_size_nm", 0, "a positive number of nm (the pixel size the model was trained at)")
+    number("input_scale", 0, "a positive number")
+    number("target_scale", 0, "a positive number")
+    number("local_sigma_px", 0, "a number >= 0", strict=False)
+    number("local_floor", 0, "a number >= 0", strict=False)
+    depth = data.get("depth", 6)
+    if not (isinstance(depth, int) and not isinstance(depth, bool) and 1 <= depth <= 16):
+        raise ValueError(f"{info_file}: depth is {depth!r}; expected a whole number from 1 to 16")
+    if data.get("input_transform", "linear") not in ("linear", "sqrt"):
+        raise ValueError(f"{info_file}: input_transform is {data['input_transform']!r}; expected 'linear' or 'sqrt'")
+    for key in ("train_config", "metrics", "data"):
+        if not isinstance(data.get(key, {}), dict):
+            raise ValueError(f"{info_file}: {key} is {data[key]!r}; expected a JSON object")
+    counts = data.get("data", {}).get("input_counts_per_um2", 0)
+    if not (isinstance(counts, (int, float)) and not isinstance(counts, bool) and math.isfinite(counts) and counts >= 0):
+        raise ValueError(f"{info_file}: data.input_counts_per_um2 is {counts!r}; expected a number >= 0")
+    span = data["data"].get("input_counts_per_um2_range") if "data" in data else None
+    if span is not None and not (isinstance(span, list) and len(span) == 2
+                                 and all(isinstance(v, (int, float)) and math.isfinite(v) and v >= 0 for v in span)):
+        raise ValueError(f"{info_file}: data.input_counts_per_um2_range is {span!r}; expected [low, high] counts "
+                         "per um^2")
 
 
 def default_model_name(pixel_size_nm: float | None = None) -> str:
@@ -540,13 +584,35 @@ def load_model(model: str | os.PathLike | None = None):
     if not model_file.is_file():
         raise FileNotFoundError(f"no {_MODEL_FILE} in {str(folder)!r}: expected a folder written by save_model")
     info = read_model_info(folder)
+    _check_archive(model_file)
     tf()
     import keras  # noqa: PLC0415
 
-    loaded = keras.models.load_model(model_file, compile=False, safe_mode=True)
+    try:
+        loaded = keras.models.load_model(model_file, compile=False, safe_mode=True)
+    except Exception as exc:  # noqa: BLE001  (keras reports a damaged file in many ways)
+        text = " ".join(str(exc).split())
+        raise ValueError(f"{model_file} is not a readable Keras model ({type(exc).__name__}: {text[:200]}); "
+                         f"expected the {_MODEL_FILE} save_model writes") from None
     loaded.frcnet_info = info
     loaded.frcnet_folder = folder
     return loaded
+
+
+def _check_archive(model_file: Path) -> None:
+    """Refuse a ``.keras`` file that is no complete zip archive (keras itself says "File not found")."""
+    import zipfile  # noqa: PLC0415
+
+    try:
+        with zipfile.ZipFile(model_file) as archive:
+            broken = archive.testzip()
+        why = f"its member {broken} is damaged" if broken else ""
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        why = str(exc)
+    if why:
+        raise ValueError(f"{model_file} ({model_file.stat().st_size} bytes) is not a complete .keras (zip) archive "
+                         f"({why}); expected the {_MODEL_FILE} save_model writes: truncated or damaged? copy it "
+                         "again")
 
 
 def copy_model(src: str | os.PathLike | None, dst: str | os.PathLike) -> Path:

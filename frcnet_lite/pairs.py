@@ -48,6 +48,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -423,12 +424,38 @@ def load_pairs(path: str | os.PathLike) -> PairSet:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no pairs file at {path} (run notebook 01, or build_pairs + save_pairs, first)")
-    with np.load(path, allow_pickle=False) as z:
-        missing = {"inputs", "targets", "pixel_size_nm", "target_kind", "meta_json"} - set(z.files)
-        if missing:
-            raise ValueError(f"{path} is not a pairs file: missing {sorted(missing)}")
-        return PairSet(z["inputs"], z["targets"], z["truths"] if "truths" in z.files else None,
-                       float(z["pixel_size_nm"]), str(z["target_kind"]), json.loads(str(z["meta_json"])))
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory; expected a pairs file (.npz)")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            missing = {"inputs", "targets", "pixel_size_nm", "target_kind", "meta_json"} - set(z.files)
+            if missing:
+                raise ValueError(f"{path} is not a pairs file: missing {sorted(missing)}")
+            pairs = PairSet(z["inputs"], z["targets"], z["truths"] if "truths" in z.files else None,
+                            float(z["pixel_size_nm"]), str(z["target_kind"]), json.loads(str(z["meta_json"])))
+    except Exception as exc:  # noqa: BLE001  (numpy, zipfile and json report a damaged file in many ways)
+        if isinstance(exc, ValueError) and str(exc).startswith(str(path)):
+            raise
+        raise ValueError(f"{path} is not a readable pairs file ({type(exc).__name__}: {exc}); expected the .npz "
+                         "save_pairs writes") from None
+    _check_values(path, "inputs", pairs.inputs, counts=True)
+    _check_values(path, "targets", pairs.targets, counts=False)
+    return pairs
+
+
+def _check_values(where: Path | str, what: str, values: np.ndarray, counts: bool) -> None:
+    """Refuse NaN/infinite values, and negative ones in ``counts``; warn about negative targets."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise ValueError(f"{where}: {int(bad.sum())} of {values.size} {what} values are NaN or infinite; expected "
+                         "finite values")
+    low = float(values.min()) if values.size else 0.0
+    if low < 0:
+        n = int((values < 0).sum())
+        text = f"{where}: {n} of {values.size} {what} values are negative (down to {low:.3g})"
+        if counts:
+            raise ValueError(f"{text}; expected localization counts >= 0")
+        warnings.warn(f"{text}; a density target is expected to be >= 0", UserWarning, stacklevel=3)
 
 
 def save_fields(
@@ -545,26 +572,50 @@ def write_image_pairs(
     bad = [name for name in fields if not name or WINDOW_SEPARATOR in name or "/" in name]
     if bad:
         raise ValueError(f"field names must be non-empty and hold no {WINDOW_SEPARATOR!r} or '/': got {bad}")
+    # every window is drawn (and checked) before anything is written
+    windows_of: dict[str, list[tuple[str, LocalizationTable]]] = {}
+    for (name, locs), ss in zip(fields.items(), np.random.SeedSequence(seed).spawn(len(fields))):
+        rng = np.random.default_rng(ss)
+        windows_of[name] = []
+        for k, frac in enumerate(_fractions(fraction, int(windows), rng), start=1):
+            stem = name if windows == 1 else f"{name}{WINDOW_SEPARATOR}{k}"
+            sub = time_window_subset(locs, frac, rng)
+            _check_window(name, locs, sub, frac)
+            windows_of[name].append((stem, sub))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for (name, locs), ss in zip(fields.items(), np.random.SeedSequence(seed).spawn(len(fields))):
-        rng = np.random.default_rng(ss)
+    for name, locs in fields.items():
         fov = data_fov_nm(locs, pixel_size_nm)
         target = make_target(render_histogram(locs, pixel_size_nm, fov), target_kind, pixel_size_nm,
                              **dict(target_params or {}))
-        for k, frac in enumerate(_fractions(fraction, int(windows), rng), start=1):
-            stem = name if windows == 1 else f"{name}{WINDOW_SEPARATOR}{k}"
-            sparse = render_histogram(time_window_subset(locs, frac, rng), pixel_size_nm, fov)
+        for stem, sub in windows_of[name]:
+            sparse = render_histogram(sub, pixel_size_nm, fov)
             written.append(write_tiff(out / f"{stem}_sub.tif", sparse, pixel_size_nm))
             written.append(write_tiff(out / f"{stem}_full.tif", target, pixel_size_nm))
     return written
+
+
+def _check_window(name: str, locs: LocalizationTable, sub: LocalizationTable, fraction: float) -> None:
+    """Refuse a "sparse" window that holds every localization; warn when it holds far more than asked."""
+    n, k = len(locs), len(sub)
+    frames = len(np.unique(locs.frame))
+    if k >= n and fraction < 1:
+        raise ValueError(f"field {name!r}: a time window of {fraction:.0%} of its {n} localizations holds all of them, "
+                         f"since they lie in only {frames} frame(s); expected localizations spread over many frames "
+                         "(a whole acquisition, not a single-frame export or cluster centres)")
+    if k > 2 * fraction * n and k - fraction * n > 1:
+        warnings.warn(f"field {name!r}: its {n} localizations lie in {frames} frame(s), so the time window for "
+                      f"{fraction:.0%} of them holds {k / n:.0%} (whole frames): the input is less sparse than asked",
+                      UserWarning, stacklevel=3)
 
 
 def load_image_pairs(
     folder: str | os.PathLike,
     pixel_size_nm: float | None = None,
     patch_px: int | None = None,
+    min_size_px: int = 1,
+    min_size_reason: str = "",
 ) -> PairSet:
     """Read pre-rendered image pairs ``<name>_sub.<ext>`` / ``<name>_full.<ext>`` (PNG or TIFF).
 
@@ -578,6 +629,13 @@ def load_image_pairs(
     patch_px : int, optional
         Cut each pair into patches of this size (:func:`patch_origins`). Default: keep whole
         images, centre-cropped to the smallest common shape when their sizes differ.
+    min_size_px : int
+        Refuse an image with a side shorter than this, naming it (and ``min_size_reason``, what needs
+        the size). Default 1.
+
+    The ``_sub`` inputs are localization counts: negative values are refused (a ``_full`` target with
+    negative values is read with a warning). Colour images and stacks are refused by
+    :func:`frcnet_lite.io.read_image`.
 
     Returns
     -------
@@ -604,6 +662,11 @@ def load_image_pairs(
         a, b = read_image(s), read_image(full)
         if a.shape != b.shape:
             raise ValueError(f"{s.name} has shape {a.shape} but {full.name} has {b.shape}")
+        if min(a.shape) < min_size_px:
+            raise ValueError(f"{s} is {a.shape[0]} x {a.shape[1]} px; expected at least {min_size_px} x {min_size_px} "
+                             f"px{f' ({min_size_reason})' if min_size_reason else ''}")
+        _check_values(s, "pixel", a, counts=True)
+        _check_values(full, "pixel", b, counts=False)
         if px_found is None and s.suffix.lower() in (".tif", ".tiff"):
             px_found = read_tiff_pixel_size_nm(s)
         sub_imgs.append(a)

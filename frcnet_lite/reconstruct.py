@@ -483,10 +483,20 @@ def model_predict_fn(model, tta: bool = False) -> PredictFn:
 
 
 def model_pixel_size_nm(model, default: float = 5.0) -> float:
-    """The pixel size a model was trained at (``model.frcnet_info.pixel_size_nm``, else ``default``)."""
+    """The pixel size a model was trained at (``model.frcnet_info.pixel_size_nm``; ``default`` if it states none).
+
+    A stated pixel size that is not a positive number is refused (ValueError), not replaced by ``default``.
+    """
     info = getattr(model, "frcnet_info", None)
     value = getattr(info, "pixel_size_nm", None)
-    return float(value) if value else float(default)
+    if value is None:
+        return float(default)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not (math.isfinite(value) and value > 0):
+        where = getattr(model, "frcnet_folder", None)
+        raise ValueError(f"{'the model' if where is None else where} states pixel_size_nm {value!r}; expected a "
+                         "positive number of nm (the pixel size it was trained at)")
+    return float(value)
 
 
 def reconstruct_file(
@@ -568,7 +578,10 @@ def reconstruct_file(
     for note in notes:
         warnings.warn(note, UserWarning, stacklevel=2)
     sparse = rescale_counts(counts, counts_px, px)
-    _check_image(sparse, config)
+    try:
+        _check_image(sparse, config)
+    except ValueError as exc:
+        raise ValueError(f"{input_path}: {exc}") from None
     predict = model_predict_fn(model, tta=tta)
     recon = predict_tiled(sparse, predict, config, progress=progress)
     result = {"output": str(output_path), "shape": recon.shape, "pixel_size_nm": px, "trust_map": None,

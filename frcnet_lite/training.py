@@ -342,8 +342,14 @@ def split_image_pairs(config: TrainConfig):
     training; no pixel of a validation field is ever trained on.
     """
     from .pairs import load_image_pairs  # noqa: PLC0415
+    from .pipeline import rotate_size_for  # noqa: PLC0415
 
-    pairs = load_image_pairs(config.image_pairs_dir, pixel_size_nm=config.pixel_size_nm or None)
+    need = max(rotate_size_for(config.patch_size) if config.rotate else config.patch_size,
+               config.val_size or config.patch_size)
+    why = (f"patch_size {config.patch_size}{', rotated' if config.rotate else ''}"
+           f"{f', val_size {config.val_size}' if config.val_size else ''}: all pairs are cropped to the smallest")
+    pairs = load_image_pairs(config.image_pairs_dir, pixel_size_nm=config.pixel_size_nm or None, min_size_px=need,
+                             min_size_reason=why)
     return pairs.split_by_field(config.val_fields)
 
 
@@ -493,7 +499,7 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
     import keras  # noqa: PLC0415
 
     out = Path(out_dir if out_dir is not None else config.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    _check_out_dir(out)  # the folder itself is made once the data and any checkpoint are found fit
     if config.image_pairs_dir and (train_pairs is None or val_pairs is None):
         train_pairs, val_pairs = split_image_pairs(config)
     train_pairs = train_pairs if train_pairs is not None else _load_split(config, "train")
@@ -511,7 +517,14 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
     ckpt_dir = out / "checkpoint"
     saved_cfg = out / "config.json"
     if resume and saved_cfg.is_file() and any((ckpt_dir / f).is_file() for f in ("state.npz", "state.json")):
-        old = json.loads(saved_cfg.read_text())
+        try:
+            old = json.loads(saved_cfg.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{saved_cfg} is not valid JSON ({exc}): it records the configuration of the checkpoint "
+                             "beside it; delete the folder's checkpoint or use resume=False to start over") from None
+        if not isinstance(old, dict):
+            raise ValueError(f"{saved_cfg} holds a JSON {type(old).__name__}; expected the configuration train "
+                             "writes: use resume=False to start over")
         new = json.loads(json.dumps(config.to_dict()))
         for key in ("epochs", "bn_recalibration_patches"):  # a run may be extended or recalibrated
             old.pop(key, None), new.pop(key, None)
@@ -519,8 +532,10 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
         defaults = json.loads(json.dumps(TrainConfig().to_dict()))
         old.update({k: defaults[k] for k in new if k not in old and k in defaults})
         if old != new:
-            raise ValueError(f"{str(out)!r} holds a checkpoint of a different configuration: use another out_dir "
-                             "or resume=False to start over")
+            diff = [f"{k}: {old.get(k)!r} there, {new.get(k)!r} now" for k in sorted(set(old) | set(new))
+                    if old.get(k) != new.get(k)]
+            raise ValueError(f"{str(out)!r} holds a checkpoint of a different configuration ({'; '.join(diff[:4])}"
+                             f"{'; ...' if len(diff) > 4 else ''}): use another out_dir or resume=False to start over")
     write_text(saved_cfg, json.dumps(config.to_dict(), indent=2))
 
     keras.utils.set_random_seed(config.seed)
@@ -609,6 +624,17 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
         save_model(model, out, info)
         model.frcnet_info = info
     return TrainResult(model=model, history=history, out_dir=out, normalisation=norm)
+
+
+def _check_out_dir(out: Path) -> None:
+    """Refuse an output folder that is a file, or lies under one (before anything is made)."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out_dir {str(out)!r} is a file; expected a folder (new, or a run's to resume)")
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ValueError(f"out_dir {str(out)!r} lies under {str(parent)!r}, which is a file; expected a folder")
 
 
 def recalibrate_batch_norm(generator, batches) -> int:

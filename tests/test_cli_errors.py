@@ -92,7 +92,7 @@ CASES = [
     ("simulate {dir}/s.csv --field-size-nm 1e9", "more than --max-pixels"),
     ("reconstruct {img} -o {img}", "--output .* is also an input"),
     ("reconstruct {img} -o {dir}/r.tif --trust-map {img}", "--trust-map .* is also an input"),
-    ("reconstruct {img} -o {dir}/r.tif --trust-map {dir}/r.tif", "--trust-map .* is also an input"),
+    ("reconstruct {img} -o {dir}/r.tif --trust-map {dir}/r.tif", "--trust-map .* is the same file as --output"),
     ("reconstruct {img} -o {dir}/r.tif --trust-map {dir}/t.png", "--trust-map .*ending in .tif"),
     ("reconstruct {img} -o {dir}", "--output .* is a directory"),
     ("reconstruct {dir} -o {dir}/r.tif", "INPUT: .* is a directory"),
@@ -149,10 +149,14 @@ def test_render_targets_are_calibrated(files, tmp_path):
         assert px == 20.0 and img.sum() == pytest.approx(400, rel=1e-4)
 
 
-def test_frc_plot_format_follows_its_extension(files, tmp_path):
+def test_frc_plot_format_follows_its_extension(tmp_path):
+    rng = np.random.default_rng(0)  # 200 fluorophores blinking 20 times each: a resolution to measure
+    xy = np.repeat(rng.uniform(0, 2000, (200, 2)), 20, axis=0) + rng.normal(0, 12, (4000, 2))
+    locs = write_localizations(LocalizationTable({"x_nm": xy[:, 0], "y_nm": xy[:, 1], "frame": np.arange(4000)}),
+                               tmp_path / "points.csv")
     for suffix, magic in ((".png", b"\x89PNG"), (".pdf", b"%PDF"), (".svg", b"<?xml")):
         out = tmp_path / f"curve{suffix}"
-        assert main(["frc", str(files["locs"]), "--repeats", "1", "--plot", str(out)]) == 0
+        assert main(["frc", str(locs), "--repeats", "1", "--plot", str(out)]) == 0
         assert out.read_bytes()[:len(magic)] == magic
         assert stat.S_IMODE(out.stat().st_mode) & 0o044  # readable by others, not mkstemp's 0600
 

@@ -29,6 +29,9 @@ def test_cli_prints_resolution_json_and_plot(tmp_path, monkeypatch, capsys):
     assert summary["resolution_nm"] == pytest.approx(expected.resolution_nm)
     assert summary["n_localizations"] == len(table) and summary["n_repeats"] == 3
     assert plot.read_bytes()[:4] == b"\x89PNG"
+    # time halves share fluorophores only when each blinks all through the acquisition (frames shuffled)
+    mixed = table.with_columns(frame=np.random.default_rng(1).permutation(table.frame))
+    monkeypatch.setattr(io, "read_localizations", lambda path, **kw: mixed, raising=False)
     assert main(["frc", str(fake), "--threshold", "half-bit", "--split", "time"]) == 0
     text = capsys.readouterr().out
     assert "half-bit" in text and " nm" in text and "1/nm" in text

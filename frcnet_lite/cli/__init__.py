@@ -11,7 +11,8 @@ User errors never end in a traceback: :func:`main` turns a :class:`ValueError` (
 for bad input, naming the file or value), an :class:`OSError` (missing, unreadable or unwritable files), a
 YAML syntax error and a :class:`MemoryError` into one line ``error: ...`` on stderr and exit code 2
 (130 on Ctrl-C; SIGTERM is handled the same way, so temporary files are removed). Set the environment
-variable ``FRCNET_LITE_TRACEBACK=1`` to see the traceback instead. Shared options and checks:
+variable ``FRCNET_LITE_TRACEBACK=1`` to see the traceback instead. Warnings (an unusual input that is
+read anyway) are printed as one line ``warning: ...`` on stderr. Shared options and checks:
 ``frcnet_lite/cli/_common.py``.
 """
 
@@ -23,6 +24,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Sequence
 
 from .._version import __version__
@@ -75,6 +77,10 @@ def _on_sigterm(signum, frame):  # noqa: ARG001
     raise _Terminated()
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ARG001
+    print(f"warning: {' '.join(str(message).split())}", file=sys.stderr if file is None else file)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``frcnet-lite`` console script; returns the exit code (2 for bad input)."""
     parser = build_parser()
@@ -88,7 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     in_main = threading.current_thread() is threading.main_thread()
     old = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
     try:
-        return int(args._run(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return int(args._run(args) or 0)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

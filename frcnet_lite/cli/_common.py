@@ -17,7 +17,8 @@ from pathlib import Path
 __all__ = [
     "CliError", "finite_float", "positive_float", "positive_int", "nonnegative_int", "fraction",
     "add_localization_options", "read_localization_file", "check_raster", "check_input", "check_output",
-    "rename_options", "READ_OPTION_NAMES", "DEFAULT_MAX_PIXELS", "PLOT_SUFFIXES",
+    "rename_options", "field_extent_note", "same_file", "READ_OPTION_NAMES", "DEFAULT_MAX_PIXELS", "PLOT_SUFFIXES",
+    "MIN_FIELD_PX",
 ]
 
 #: Default of ``--max-pixels``: 2**27 pixels, 512 MiB per float32 image.
@@ -166,6 +167,29 @@ def check_raster(fov_nm: Sequence[float], pixel_size_nm: float, max_pixels: int,
             "choose a region with --roi X0,Y0,X1,Y1, a larger pixel size, or raise --max-pixels")
 
 
+#: Fewest pixels each way a field of localizations spans without a word (``render``, ``pairs`` warn; ``frc`` refuses).
+MIN_FIELD_PX = 8
+
+
+def field_extent_note(locs, pixel_size_nm: float, path: Path) -> str | None:
+    """Say (one line) when the localizations span fewer than :data:`MIN_FIELD_PX` pixels either way, else None.
+
+    Examples
+    --------
+    >>> from frcnet_lite.localizations import LocalizationTable
+    >>> t = LocalizationTable({"x_nm": [0.0, 500.0], "y_nm": [3.0, 3.0], "frame": [0, 1]})
+    >>> print(field_extent_note(t, 10.0, Path("a.csv")))
+    a.csv: its 2 localization(s) span 500 x 0 nm, 51 x 1 px at 10 nm: all on one line
+    """
+    x0, y0, x1, y1 = locs.bounds_nm()
+    w, h = (x1 - x0) / pixel_size_nm, (y1 - y0) / pixel_size_nm
+    if min(w, h) >= MIN_FIELD_PX:
+        return None
+    what = "all at one point" if max(w, h) < 1 else ("all on one line" if min(w, h) < 1 else "a narrow field")
+    return (f"{path}: its {len(locs)} localization(s) span {round(x1 - x0, 6):.4g} x {round(y1 - y0, 6):.4g} nm, "
+            f"{math.floor(round(w, 6)) + 1} x {math.floor(round(h, 6)) + 1} px at {pixel_size_nm:g} nm: {what}")
+
+
 def check_input(path: Path, option: str) -> None:
     """An input file must exist and not be a directory."""
     if not path.exists():
@@ -182,7 +206,7 @@ def check_output(path: Path, option: str, suffixes: Iterable[str], inputs: Itera
     if path.suffix.lower() not in suffixes:
         raise CliError(f"{option} {path}: expected a file name ending in {' or '.join(suffixes)}")
     for other in inputs:
-        if other is not None and _same_file(path, Path(other)):
+        if other is not None and same_file(path, Path(other)):
             raise CliError(f"{option} {path} is also an input; refusing to overwrite it: choose another name")
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
@@ -193,7 +217,8 @@ def check_output(path: Path, option: str, suffixes: Iterable[str], inputs: Itera
         raise CliError(f"{option} {path}: not writable (permission denied)")
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name the same file (an existing one, or the same resolved path)."""
     try:
         if a.exists() and b.exists():
             return os.path.samefile(a, b)

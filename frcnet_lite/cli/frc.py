@@ -3,6 +3,9 @@
 Splits the localizations in two halves (random or time blocks, repeated), renders both at a pixel
 size, and prints the resolution at the 1/7 (or half-bit) threshold with its spread, the crossing
 frequency, and optionally saves the curve plot. ``--json`` prints one JSON object instead.
+No number is printed where none was measured: a field narrower than 8 px either way, a time split of
+one frame, or a crossing fewer than 4 periods across the field (:data:`MIN_PERIODS`: the halves share
+no structure, e.g. too few localizations) is an error.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ import json
 from pathlib import Path
 
 from ._common import (
-    PLOT_SUFFIXES, add_localization_options, check_output, check_raster, nonnegative_int, positive_float, positive_int,
-    read_localization_file,
+    MIN_FIELD_PX, PLOT_SUFFIXES, CliError, add_localization_options, check_output, check_raster, field_extent_note,
+    nonnegative_int, positive_float, positive_int, read_localization_file,
 )
 
 
@@ -61,8 +64,28 @@ def _save_plot(result, path: Path) -> None:
         plt.close(ax.figure)
 
 
+#: A resolution is reported only when at least this many of its periods fit across the rendered field.
+MIN_PERIODS = 4
+
+
+def _check_measured(result, path: Path, n: int, threshold_name: str) -> None:
+    """Refuse a "resolution" of the order of the field itself: the halves share no structure to measure."""
+    import numpy as np  # noqa: PLC0415
+
+    res = result.resolution_nm
+    field_nm = 1.0 / float(result.curves[0].frequency_per_nm[1])  # ring 1 is one period across the field
+    if np.isfinite(res) and res * MIN_PERIODS > field_nm:
+        raise CliError(
+            f"{path}: no FRC resolution can be measured: the FRC of its {n} localizations falls below the "
+            f"{threshold_name} threshold at {res:.4g} nm, {field_nm / res:.1f} periods across the {field_nm:.4g} nm "
+            f"field (expected at least {MIN_PERIODS}): the two halves share no finer structure; FRC needs many "
+            "localizations per structure (e.g. thousands, with repeated blinks of each fluorophore)")
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``frcnet-lite frc``; returns 0 on success, 2 on bad input."""
+    import numpy as np
+
     from .. import frc, resolution
 
     path = Path(args.localizations)
@@ -71,10 +94,19 @@ def run(args: argparse.Namespace) -> int:
     threshold = frc.FRC_THRESHOLD_1_7 if args.threshold == "1/7" else "half-bit"
     locs = read_localization_file(args, path)
     check_raster(locs.bounds_nm(), args.pixel_size_nm, args.max_pixels, str(path))
+    note = field_extent_note(locs, args.pixel_size_nm, path)
+    if note:
+        raise CliError(f"{note}; FRC needs a 2D field of at least {MIN_FIELD_PX} x {MIN_FIELD_PX} px (are the x and y "
+                       "columns right?)")
+    n_frames = len(np.unique(locs.frame))
+    if args.split == "time" and n_frames < 2:
+        raise CliError(f"--split time: all {len(locs)} localizations of {path} are in frame {int(locs.frame[0])}; "
+                       "expected localizations in many frames to cut into time blocks (use --split random)")
     result = resolution.frc_resolution(
         locs, pixel_size_nm=args.pixel_size_nm, threshold=threshold, split=args.split,
         n_repeats=args.repeats, rng=args.seed, window=args.window, smooth_rings=args.smooth_rings,
     )
+    _check_measured(result, path, len(locs), args.threshold)
     if args.plot:
         _save_plot(result, Path(args.plot))
     summary = {"file": str(path), "n_localizations": len(locs), **result.as_dict()}

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
+
+from ._common import add_localization_options, check_raster, field_extent_note, positive_float, read_localization_file
 
 __all__ = ["add_parser", "run", "parse_fraction"]
 
@@ -40,20 +43,22 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                               description=__doc__.split("\n\n")[0].split(": ", 1)[1].replace("\n", " "))
     p.add_argument("locs", nargs="+", type=Path, metavar="LOCS", help="localization files, one field each")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="folder for the pairs")
-    p.add_argument("--pixel-size-nm", type=float, default=10.0, help="pixel size of the images in nm (default 10)")
+    p.add_argument("--pixel-size-nm", type=positive_float, default=10.0,
+                   help="pixel size of the images in nm (default 10)")
     p.add_argument("--fraction", type=parse_fraction, default=(0.05, 0.3), metavar="F|LO:HI",
                    help="fraction of localizations in each sparse window, or a range to draw from (default 0.05:0.3)")
     p.add_argument("--windows", type=int, default=1, help="sparse windows per field (default 1)")
     p.add_argument("--target", default="anisotropic", choices=TARGET_KINDS,
                    help="dense target kind (default anisotropic)")
     p.add_argument("--seed", type=int, default=0, help="seed of the windows (default 0)")
+    add_localization_options(p)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     """Write the pairs; returns 0, or 2 for bad input (one line on stderr)."""
-    from ..io import read_localizations  # noqa: PLC0415
     from ..pairs import write_image_pairs  # noqa: PLC0415
+    from ..rendering import data_fov_nm  # noqa: PLC0415
 
     if args.output.exists() and not args.output.is_dir():
         print(f"error: --output {str(args.output)!r} exists and is not a folder", file=sys.stderr)
@@ -68,8 +73,14 @@ def run(args: argparse.Namespace) -> int:
     if len(set(stems)) != len(stems):
         print(f"error: the localization files' names must differ (they name the fields), got {stems}", file=sys.stderr)
         return 2
+    fields = {}
+    for p in args.locs:  # errors (one line, naming the file and option) are printed by cli.main
+        fields[p.stem.replace("@", "_")] = locs = read_localization_file(args, p)
+        check_raster(data_fov_nm(locs, args.pixel_size_nm), args.pixel_size_nm, args.max_pixels, str(p))
+        note = field_extent_note(locs, args.pixel_size_nm, p)
+        if note:
+            warnings.warn(f"{note} (too small a field to train on)", UserWarning, stacklevel=2)
     try:
-        fields = {p.stem.replace("@", "_"): read_localizations(p) for p in args.locs}
         files = write_image_pairs(fields, args.output, fraction=args.fraction, windows=args.windows,
                                   target_kind=args.target, pixel_size_nm=args.pixel_size_nm, seed=args.seed)
     except (ValueError, FileNotFoundError, OSError) as exc:

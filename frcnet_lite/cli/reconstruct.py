@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ._common import (
     READ_OPTION_NAMES, CliError, add_localization_options, check_input, check_output, nonnegative_int, positive_float,
-    positive_int, rename_options,
+    positive_int, rename_options, same_file,
 )
 
 __all__ = ["add_parser", "run"]
@@ -58,7 +58,10 @@ def run(args: argparse.Namespace) -> int:
     # every path is checked before the model is loaded or anything computed (errors: cli.main prints them)
     check_output(args.output, "--output", (".tif", ".tiff"), inputs=[args.input])
     if args.trust_map is not None:
-        check_output(args.trust_map, "--trust-map", (".tif", ".tiff", ".npy"), inputs=[args.input, args.output])
+        if same_file(args.trust_map, args.output):
+            raise CliError(f"--trust-map {args.trust_map} is the same file as --output {args.output}; expected two "
+                           "different names (e.g. --trust-map trust.tif)")
+        check_output(args.trust_map, "--trust-map", (".tif", ".tiff", ".npy"), inputs=[args.input])
     check_input(args.input, "INPUT")
     try:
         config = TilingConfig(tile_size_px=args.tile_size, overlap_px=args.overlap, batch_size=args.batch_size)
@@ -69,8 +72,8 @@ def run(args: argparse.Namespace) -> int:
                     "roi": args.roi, "option_names": {**READ_OPTION_NAMES, "max_pixels": "--max-pixels",
                                                       "roi": "--roi"}}
     start = time.perf_counter()
-    with warnings.catch_warnings():  # printed below as one line each
-        warnings.simplefilter("ignore", UserWarning)
+    with warnings.catch_warnings(record=True) as caught:  # printed below as one line each
+        warnings.simplefilter("always", UserWarning)
         result = reconstruct_file(
             args.input, args.output, model=args.model, pixel_size_nm=args.pixel_size_nm, config=config,
             trust_map_path=args.trust_map, seed=args.seed, progress=False if args.quiet else None,
@@ -79,8 +82,9 @@ def run(args: argparse.Namespace) -> int:
     if result.get("default_model"):
         print(f"model: {result['default_model']} (the shipped model nearest the input's pixel size; "
               "choose another with --model)")
-    for note in result.get("warnings", ()):
-        print(f"warning: {note}", file=sys.stderr)
+    notes = [str(w.message) for w in caught] + list(result.get("warnings", ()))
+    for note in dict.fromkeys(notes):  # the input warnings are both issued and returned: each once
+        print(f"warning: {' '.join(note.split())}", file=sys.stderr)
     h, w = result["shape"]
     print(f"wrote {result['output']} ({h} x {w} px, {result['pixel_size_nm']:g} nm/px) "
           f"in {time.perf_counter() - start:.1f} s")

@@ -9,9 +9,12 @@ tags (Fiji/ImageJ read it).
 from __future__ import annotations
 
 import argparse
+import warnings
 from pathlib import Path
 
-from ._common import add_localization_options, check_output, check_raster, positive_float, read_localization_file
+from ._common import (
+    add_localization_options, check_output, check_raster, field_extent_note, positive_float, read_localization_file,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -39,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.output, "--output", (".tif", ".tiff"), inputs=[args.localizations])
     locs = read_localization_file(args, args.localizations, "LOCS")
     check_raster(locs.bounds_nm(), args.pixel_size_nm, args.max_pixels, str(args.localizations))
+    note = field_extent_note(locs, args.pixel_size_nm, args.localizations)
+    if note:
+        warnings.warn(f"{note} (the image is that small)", UserWarning, stacklevel=2)
     image = render_histogram(locs, pixel_size_nm=args.pixel_size_nm)
     if args.target != "histogram":
         from ..targets import make_target  # noqa: PLC0415

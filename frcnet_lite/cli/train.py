@@ -87,8 +87,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         result = train(config, resume=not args.restart, on_epoch_end=report)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (ValueError, FileNotFoundError) as exc:  # the library's advice in the command line's words
+        print(f"error: {' '.join(str(exc).replace('resume=False', '--restart').split())}", file=sys.stderr)
         return 2
     last = result.history[-1] if result.history else {}
     print(f"done: {len(result.history)} epochs, validation loss {last.get('val_loss', float('nan')):.4f}, "

@@ -124,14 +124,32 @@ def read_file(path: str | os.PathLike, format: str | None = None, options: ReadO
         format = "csv" if options.columns else None
     if format is not None and format not in FORMATS:
         raise ValueError(f"{options.name('format')} must be one of {list(FORMATS)}, got {format!r}")
+    chosen = format is not None and not options.columns  # named by the caller, not found from the content
     if format is None:
         format = detect_format(path, options)
     try:
         return FORMATS[format].read(path, options)
     except (IsADirectoryError, PermissionError) as exc:
         raise LocalizationFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (LocalizationFileError, FileNotFoundError):
+    except FileNotFoundError:
         raise
+    except LocalizationFileError as exc:
+        if not chosen:
+            raise
+        raise LocalizationFileError(f"{exc}{_other_format_hint(path, format, options)}") from None
     except (ValueError, OSError, UnicodeDecodeError, KeyError, IndexError, TypeError, OverflowError, MemoryError) as exc:
         # a damaged file can trip a library deep down: still one clear line naming the file
-        raise LocalizationFileError(f"{path}: not a readable {format} file ({type(exc).__name__}: {exc})") from None
+        hint = _other_format_hint(path, format, options) if chosen else ""
+        raise LocalizationFileError(f"{path}: not a readable {format} file ({type(exc).__name__}: {exc}){hint}") from None
+
+
+def _other_format_hint(path: Path, format: str, options: ReadOptions) -> str:
+    """`` (its content is another format: ...)`` when the file was read as ``format`` but is another one."""
+    try:
+        found = detect_format(path, options)
+    except (ValueError, OSError):
+        return ""
+    if found == format:
+        return ""
+    return (f" (read as {options.name('format')} {format}, but its content is {found}: drop {options.name('format')} "
+            f"or pass {options.name('format')} {found})")

@@ -1,9 +1,31 @@
 """Picasso (Localize / Render): HDF5 with a ``/locs`` table (``frame`` counted from 0, ``x``, ``y``, ``lpx``,
 ``lpy`` in camera pixels, ``photons``, ``bg``, ...) and a multi-document ``.yaml`` beside it holding the pixel
-size (``Pixelsize``, nm; in any of its documents) and ``Frames``, ``Width``, ``Height``."""
+size (``Pixelsize``, nm; in any of its documents) and ``Frames``, ``Width``, ``Height``.
+
+Cluster centres
+---------------
+Picasso's clustering (DBSCAN, HDBSCAN, SMLM clusterer) saves one row per cluster, in the same layout
+(its own ``egfr_mols.hdf5`` sample): ``frame`` is the *mean* frame of the cluster's localizations (a
+float), with ``std_frame``, ``std_x``, ``std_y``, ``n`` (localizations), ``n_events``, ``area``,
+``convexhull`` and ``group`` columns. Such a file is read, with a :class:`UserWarning`:
+
+* ``frame`` is the mean frame *rounded* to the nearest whole frame; the unrounded mean is kept as
+  ``frame_mean`` (``meta.extra["picasso_clusters"]`` is True);
+* the extra columns are kept: ``std_frame``, ``n``, ``n_events``, ``group``, ``group_input``,
+  ``ellipticity`` as they are; ``std_x`` / ``std_y`` as ``std_x_nm`` / ``std_y_nm``, ``std_z`` as
+  ``std_z_nm`` (Picasso keeps z in nm); ``area`` / ``convexhull`` (2D, camera pixels^2) as ``area_nm2`` /
+  ``convexhull_nm2``; ``volume`` / ``convexhull`` (3D, camera pixels^3) as ``volume_nm3`` /
+  ``convexhull_nm3``;
+* a cluster centre is no blink: a time window of cluster centres is *not* a sparse acquisition (each
+  centre already averages its whole binding history), and time-split FRC halves of it are not
+  independent acquisitions. Render or reconstruct them, but make training pairs from the localizations.
+
+The ``group`` column of picked (not clustered) localizations is kept too.
+"""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +64,22 @@ def yaml_info(path: Path) -> dict[str, Any]:
     return merged
 
 
+#: Columns of cluster centres (and picked localizations) kept as they are.
+_KEPT = ("std_frame", "n", "n_events", "group", "group_input", "ellipticity")
+
+
+def _is_clusters(names: set[str], frame: np.ndarray) -> bool:
+    """Cluster centres: float frames next to Picasso's cluster statistics."""
+    return frame.dtype.kind == "f" and ("std_frame" in names or {"n", "group"} <= names)
+
+
 def read(path: Path, options: ReadOptions) -> LocalizationTable:
-    """Read a Picasso HDF5 file."""
+    """Read a Picasso HDF5 file (localizations, or cluster centres: see the module docstring)."""
     import h5py  # noqa: PLC0415
 
+    if not h5py.is_hdf5(path):
+        raise LocalizationFileError(f"{path}: not an HDF5 file (its first bytes are no HDF5 signature); a Picasso "
+                                    "file is HDF5 (/locs) with a .yaml beside it")
     try:
         with h5py.File(path, "r") as f:
             ds = f.get("locs")
@@ -61,16 +95,14 @@ def read(path: Path, options: ReadOptions) -> LocalizationTable:
     info = yaml_info(path)
     px = options.pixel_size_nm
     if px is None:
-        px = finite_or_none(info.get("Pixelsize"))
-        if px is None or px <= 0:
-            raise LocalizationFileError(
-                f"{path}: Picasso coordinates are in camera pixels, but {path.with_suffix('.yaml').name} states no "
-                f"positive 'Pixelsize': pass {options.name('pixel_size_nm')} (nm per camera pixel)")
+        px = _pixel_size(path, info, options)
 
     def col(name: str) -> np.ndarray:
         return np.asarray(locs[name], dtype=np.float64)
 
-    cols = {"x_nm": col("x") * px, "y_nm": col("y") * px, "frame": locs["frame"]}
+    frame = np.asarray(locs["frame"])
+    clusters = _is_clusters(names, frame)
+    cols = {"x_nm": col("x") * px, "y_nm": col("y") * px, "frame": np.rint(frame) if clusters else frame}
     if {"lpx", "lpy"} <= names:
         cols["precision_nm"] = np.sqrt((col("lpx") ** 2 + col("lpy") ** 2) / 2) * px
     if "photons" in names:
@@ -79,8 +111,40 @@ def read(path: Path, options: ReadOptions) -> LocalizationTable:
         cols["background_photons"] = col("bg")
     if "z" in names:
         cols["z_nm"] = col("z")  # Picasso 3D keeps z in nm
+    cols.update({name: np.asarray(locs[name]) for name in _KEPT if name in names})
+    if clusters:
+        cols["frame_mean"] = col("frame")
+        cols.update({f"{k}_nm": col(k) * px for k in ("std_x", "std_y") if k in names})
+        if "std_z" in names:
+            cols["std_z_nm"] = col("std_z")
+        power, unit = (3, "nm3") if "z" in names else (2, "nm2")
+        cols.update({f"{k}_{unit}": col(k) * px**power for k in ("area", "volume", "convexhull") if k in names})
     width, height, frames = (finite_or_none(info.get(k)) for k in ("Width", "Height", "Frames"))
     fov = (0.0, 0.0, width * px, height * px) if width and height and width > 0 and height > 0 else None
     n_frames = int(frames) if frames is not None and frames >= 0 else None
-    return finish_table(path, cols, options, fmt=NAME, frame_convention=0, pixel_size_nm=px,
-                        n_frames=n_frames, fov_nm=fov)
+    table = finish_table(path, cols, options, fmt=NAME, frame_convention=0, pixel_size_nm=px,
+                         n_frames=n_frames, fov_nm=fov, extra={"picasso_clusters": True} if clusters else None)
+    if clusters:
+        warnings.warn(
+            f"{path} holds {len(table)} Picasso cluster centres (mean frames with 'std_frame', 'n'), not "
+            "localizations: frames are rounded to the nearest whole frame (the mean is kept in 'frame_mean'); a "
+            "time window of cluster centres is not a sparse acquisition (use the localizations for training pairs "
+            "and time-split FRC)", UserWarning, stacklevel=2)
+    return table
+
+
+def _pixel_size(path: Path, info: dict[str, Any], options: ReadOptions) -> float:
+    """The camera pixel size the ``.yaml`` beside ``path`` states (refused: missing, absent or not > 0)."""
+    ypath = path.with_suffix(".yaml")
+    fix = f"pass {options.name('pixel_size_nm')} (nm per camera pixel)"
+    if not ypath.is_file():
+        raise LocalizationFileError(f"{path}: Picasso coordinates are in camera pixels and the {ypath.name} beside it "
+                                    f"that states the pixel size is missing: put it back, or {fix}")
+    if "Pixelsize" not in info:
+        raise LocalizationFileError(f"{path}: Picasso coordinates are in camera pixels, but {ypath.name} has no "
+                                    f"'Pixelsize' entry: {fix}")
+    px = finite_or_none(info["Pixelsize"])
+    if px is None or px <= 0:
+        raise LocalizationFileError(f"{path}: {ypath.name} states 'Pixelsize' {info['Pixelsize']!r}; expected a "
+                                    f"positive number of nm per camera pixel: correct it, or {fix}")
+    return px
