@@ -8,9 +8,8 @@ within 0.1 cycles/px of the Nyquist frequency; a network output is compared with
 
 1. untrained generators of both decoders on a constant input (the textbook case: transposed
    convolutions with a stride that does not divide the kernel evenly leave a checkerboard);
-2. trained models of both decoders on the held-out real COS-7 fields, from the stored study
-   (``frcnet_lite/studies/study.json``: the full-loss runs with the same budget and seed, one with
-   each decoder), when it is there.
+2. the trained models of the stored reproduction study (resize decoder) on the held-out real COS-7
+   fields (:mod:`frcnet_lite.reproduction`), when they are stored.
 
 Target: the resize decoder's ratio is at most the transposed decoder's (lower is better).
 """
@@ -40,16 +39,13 @@ def untrained() -> dict[str, float]:
 
 
 def trained() -> dict[str, dict[str, float]]:
-    from frcnet_lite import study
+    from frcnet_lite import reproduction
 
-    try:
-        stored = study.load()
-    except FileNotFoundError:
-        return {}
     out = {}
-    for name, run in stored["loss"]["runs"].items():
-        if run["group"].startswith("MS-SSIM + area-FRC + L1") and run["seed"] == 0:
-            out[run["config"]["decoder"]] = run["checkerboard_ratio"]
+    for run in reproduction.load_runs():
+        if run["study"] != "target":
+            name = f"{run['config']['decoder']}: {run['group']}, seed {run['seed']}"
+            out[name] = {f: v["checkerboard_ratio"] for f, v in run["fields"].items()}
     return out
 
 
@@ -63,14 +59,13 @@ def main() -> int:
     ok = u["resize"] <= u["transpose"]
     if t:
         fields = sorted(next(iter(t.values())))
-        print("\ntrained (stored study, full loss, seed 0): power near Nyquist, network / dense image")
-        print(f"{'decoder':<10} " + " ".join(f"{f:>8}" for f in fields))
-        for decoder, ratios in t.items():
-            print(f"{decoder:<10} " + " ".join(f"{ratios[f]:>8.2f}" for f in fields))
-        if {"resize", "transpose"} <= set(t):
-            ok = ok and all(t["resize"][f] <= t["transpose"][f] for f in fields)
+        print("\ntrained (stored reproduction runs): power near Nyquist, network / dense image")
+        width = max(len(k) for k in t)
+        print(f"{'run':<{width}} " + " ".join(f"{f:>8}" for f in fields))
+        for run, ratios in t.items():
+            print(f"{run:<{width}} " + " ".join(f"{ratios[f]:>8.2f}" for f in fields))
     else:
-        print("\nno stored study with both decoders: run python scripts/loss_study.py --full")
+        print("\nno stored real-data run: python scripts/reproduction_study.py")
     print(f"\nresize decoder at most the transposed one's: {'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 

@@ -46,6 +46,7 @@ __all__ = [
     "claims",
     "claims_table",
     "loss_table",
+    "paper_convergence",
 ]
 
 #: Where ``scripts/reproduction_study.py`` stores its runs.
@@ -249,3 +250,31 @@ def loss_table(runs: Sequence[Mapping] | None = None) -> str:
         lines.append(f"| {g} | {_seeds(runs, g)} | " + " | ".join(f"{m:.{d}f}" for m, d in zip(means, (3, 2, 3)))
                      + f" | {ms.text(4, n=False)} | {ps.text(2, n=False)} | {np.mean(slopes):+.4f} |")
     return "\n".join(lines)
+
+
+def paper_convergence(traces: Mapping[str, Mapping], a: str = "MS-SSIM + area-FRC + L1",
+                      b: str = "MS-SSIM + area-FRC + L1, Gaussian targets", key: str = "ms_ssim_loss",
+                      window: int = 20) -> dict | None:
+    """When the paper's two Figure 3 traces (``a``: anisotropic KDE targets, ``b``: without) first reach a common
+    loss level: 102 % of the higher of their final levels (each smoothed over ``window`` logged points).
+
+    Returns ``{"level", a: step, b: step}`` or None without the traces.
+
+    Examples
+    --------
+    >>> t = {"x": {"step": [1, 2, 3, 4], "l": [1.0, 0.5, 0.4, 0.4]}, "y": {"step": [1, 2, 3, 4], "l": [1.0, 0.9, 0.6, 0.4]}}
+    >>> c = paper_convergence(t, "x", "y", "l", window=1)
+    >>> round(c["level"], 3), c["x"], c["y"]
+    (0.408, 3.0, 4.0)
+    """
+    if a not in traces or b not in traces:
+        return None
+
+    def smooth(t):
+        v = np.convolve(np.asarray(t[key], float), np.ones(window) / window, mode="valid")
+        return np.asarray(t["step"], float)[window - 1:], v
+
+    (sa, va), (sb, vb) = smooth(traces[a]), smooth(traces[b])
+    level = 1.02 * max(va[-1], vb[-1])
+    first = {name: float(s[np.argmax(v <= level)]) for name, (s, v) in ((a, (sa, va)), (b, (sb, vb)))}
+    return {"level": float(level), **first}

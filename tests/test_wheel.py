@@ -85,7 +85,7 @@ def test_wheel_holds_the_package_data(wheel):
     data = _data_files()
     assert any(n.endswith("pretrained/cos7/model.keras") for n in data)  # the check below has teeth
     assert any(n.endswith("data/cos7_demo/spot10_crop_sub.png") for n in data)
-    assert any(n.endswith("studies/study.json") for n in data)
+    assert any(n.endswith("pretrained/simulated/results.json") for n in data)
     missing = [f for f in data if f not in names]
     assert not missing, f"package data left out of the wheel (declare it in pyproject.toml): {missing}"
     modules = [f.relative_to(ROOT).as_posix() for f in PACKAGE.rglob("*.py") if "__pycache__" not in f.parts]
@@ -123,6 +123,8 @@ def test_installed_wheel_runs_outside_the_source_tree(installed, tmp_path):
     assert from_wheel.shape == from_source.shape == (512, 512)
     np.testing.assert_allclose(from_wheel, from_source, rtol=0, atol=1e-4 * float(np.abs(from_source).max()))
 
-    studies = _run(installed, [str(python), "-c", "from frcnet_lite import study; print(len(study.load()))"],
-                   work).stdout
-    assert int(studies.strip()) > 0
+    from frcnet_lite import reproduction
+
+    studies = _run(installed, [str(python), "-c", "from frcnet_lite import reproduction; "
+                               "print(len(reproduction.load_runs()))"], work).stdout
+    assert int(studies.strip()) == len(reproduction.load_runs())  # every stored study run travels
