@@ -780,8 +780,8 @@ the independent units, not crops of them):
 
 {chr(10).join(margins)}
 
-Over fields: {margin_phrase(mg)}. With {mg['ms_ssim'].n_text} no interval can be given: the data hold too few
-held-out fields to tell whether the network beats the blur in general; the table says on which fields it did.
+Over fields: {margin_phrase(mg)}. {mg['ms_ssim'].n_text.capitalize()} are too few for a verdict on whether the
+network beats the blur on such data in general; the table says on which fields it did.
 
 Checkerboard (power within 0.1 cycles/px of Nyquist, network / dense image): {cb}.
 """ + ("" if not budget else f"""

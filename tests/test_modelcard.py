@@ -64,3 +64,12 @@ def test_the_real_data_card_gives_field_margins_and_no_verdict_from_two_fields()
     assert "too few independent units to tell on MS-SSIM, PSNR (dB), area-FRC (0.2)" in text
     assert "periods of\n  100 nm and longer" in text and "5 mse" in text and "on 2 CPU cores (x86_64)" in text
     assert "issue" not in text.lower()
+
+
+def test_shipped_real_data_card_is_the_one_its_results_make():
+    from frcnet_lite.model import model_folder, read_model_info
+
+    folder = model_folder("cos7")
+    results = card.load_results(folder)
+    assert card.real_readme("cos7", results, read_model_info(folder).data) == (folder / "README.md").read_text()
+    assert set(results["fields"]) == set(results["train_config"]["val_fields"])  # every held-out field, whole
