@@ -48,6 +48,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -323,9 +324,12 @@ def _description_text(info) -> str:
     px = float(info.pixel_size_nm)
     text = (f"Reconstructs a dense super-resolution image of microtubules from a histogram of sparse SMLM "
             f"(dSTORM) localizations, counts per {px:g} nm pixel (frcnet-lite, method of Berberich et al. 2021).")
-    if data.get("description"):
-        text += f" Trained on {data['description']}."
-    return text[:1000]
+    trained = str(data.get("description") or "")
+    if len(text) + len(trained) > 490:  # the zoo asks for at most 512 characters: drop the details in brackets
+        trained = re.sub(r"\s*\([^()]*\)", "", trained)
+    if trained:
+        text += f" Trained on {trained}."
+    return text if len(text) <= 512 else text[:509].rsplit(" ", 1)[0] + "..."
 
 
 def _cite(info) -> list[dict]:

@@ -103,6 +103,7 @@ def test_description(packages, name):
     pkg = packages[name]
     rdf = yaml.safe_load((pkg / "bioimageio.yaml").read_text())
     assert rdf["format_version"].startswith("0.5.") and rdf["type"] == "model"
+    assert len(rdf["description"]) <= 512 and f"{read_model_info(name).pixel_size_nm:g} nm" in rdf["description"]
     px = read_model_info(name).pixel_size_nm
     for tensor in rdf["inputs"] + rdf["outputs"]:
         space = [a for a in tensor["axes"] if a["type"] == "space"]
