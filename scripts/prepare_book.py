@@ -165,7 +165,9 @@ def prepare(nb_path: Path, out_path: Path, repo_url: str, branch: str = PAGES_BR
     tmp.replace(out_path)
 
 
-LANDING_NAMES = ("sparse", "reconstruction", "target")
+LANDING_NAMES = ("sparse", "reconstruction", "blur", "target")
+#: the scale bar drawn into each landing picture (nm; the COS-7 pairs have ~10 nm pixels)
+LANDING_BAR_NM = 500.0
 #: side of the landing pictures (pixels of the patch, cut from its centre)
 LANDING_SIDE_PX = 256
 
@@ -203,22 +205,62 @@ def landing_figures(run_dir: Path, out_dir: Path) -> list[Path]:
     reconstruction = predict_tiled(sparse, model_predict_fn(model, tta=True), TilingConfig(), progress=False)
     # the part with most structure: at about a third of the page's width each, whole fields look empty
     crop = busiest_window(target, LANDING_SIDE_PX)
+    from frcnet_lite.comparison import best_blur
+    from frcnet_lite.kde import gaussian_kde
+
+    # the oracle blur: the width that scores best (MS-SSIM) against the dense image of this very crop
+    sigma = best_blur(sparse[crop], target[crop])["ms_ssim"][1]
+    blur = gaussian_kde(np.asarray(sparse, np.float32), sigma)[crop]
     sparse, target, reconstruction = sparse[crop], target[crop], reconstruction[crop]
     vmax = display_max(target)
-    # sparse: any count shows (most pixels hold 0 or 1); the two densities share one range
-    images = {"sparse": (sparse, display_max(sparse, 50.0)), "reconstruction": (reconstruction, vmax),
-              "target": (target, vmax)}
+    # sparse: any count shows (most pixels hold 0 or 1); the three densities on one range after a least-squares gain
+    gain = lambda img: img * float((img * target).sum() / max((img * img).sum(), 1e-12))  # noqa: E731
+    images = {"sparse": (sparse, display_max(sparse, 50.0)), "reconstruction": (gain(reconstruction), vmax),
+              "blur": (gain(blur), vmax), "target": (target, vmax)}
+    bar_px = int(round(LANDING_BAR_NM / 10.0))
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name in LANDING_NAMES:
         image, top = images[name]
         path = out_dir / f"{name}.png"
         tmp = path.with_suffix(".png.tmp")
+        image = np.array(image, np.float32)
+        h, w = image.shape
+        image[h - 12:h - 8, w - 8 - bar_px:w - 8] = top  # the scale bar, in the image's brightest colour
         tmp.write_bytes(to_png(image, cmap="magma", vmin=0.0, vmax=top))
         tmp.replace(path)
         written.append(path)
     print(f"landing pictures from {source} and {model_source} -> {out_dir}")
     return written
+
+
+def glossary_terms(glossary_md: Path) -> list[str]:
+    """The terms defined in the book's glossary page (the unindented lines of its glossary blocks)."""
+    import re
+
+    terms = []
+    for block in re.findall(r"```\{glossary\}\n(.*?)```", glossary_md.read_text(), flags=re.S):
+        terms += [line.strip() for line in block.splitlines() if line.strip() and not line.startswith((" ", "\t"))]
+    return terms
+
+
+def link_terms(text: str, terms: list[str]) -> str:
+    """Link the first use of each glossary term in generated Markdown to its entry (longest terms first)."""
+    import re
+
+    out = text
+    for term in sorted(terms, key=len, reverse=True):
+        flags = 0 if any(c.isupper() for c in term) else re.IGNORECASE
+        words = r"\s+".join(re.escape(w) for w in term.split())
+        pattern = re.compile(rf"(?<![\w`<-]){words}(?:s|es)?(?![\w>`-])", flags)
+        for m in pattern.finditer(out):
+            before = out[:m.start()]
+            if before.count("`") % 2:  # inside code or an earlier link
+                continue
+            role = f"{{term}}`{m.group(0)}`" if m.group(0) == term else f"{{term}}`{m.group(0)} <{term}>`"
+            out = before + role + out[m.end():]
+            break
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,6 +284,10 @@ def main(argv: list[str] | None = None) -> int:
     for extra in args.executed.glob("*.png"):
         shutil.copy2(extra, args.out / extra.name)
     landing_figures(args.run or args.executed / "run", args.out / "_landing")
+    from frcnet_lite.reproduction import findings_markdown
+
+    glossary = Path(args.config).parent / "glossary.md"
+    (args.out / "_findings.md").write_text(link_terms(findings_markdown(heading="##"), glossary_terms(glossary)))
     print(f"prepared {len(notebooks)} notebooks in {args.out}")
     return 0
 

@@ -72,3 +72,13 @@ def test_stored_runs_load_and_record_what_made_them():
         assert {"group", "seed", "steps", "config", "machine", "history", "fields"} <= set(run)
         assert run["steps"] >= 3000
     assert json.dumps(R.claims())  # whatever is stored renders
+
+
+def test_the_readme_shows_the_findings_of_the_stored_runs():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    i = readme.index(R.README_START) + len(R.README_START)
+    assert readme[i:readme.index(R.README_END)] == "\n" + R.findings_markdown(heading="###"), (
+        "README findings are stale: python -c 'from frcnet_lite import reproduction; "
+        "reproduction.update_readme(\"README.md\")'")
