@@ -19,7 +19,7 @@ package). For every page it checks:
 
 and keeps a full-page screenshot.
 
-Usage: python scripts/check_book.py book/_build/html [--screenshots build/screenshots]
+Usage: python tests/book_checker.py book/_build/html [--screenshots build/screenshots]
 (exit code 1 and one line per problem when something is wrong).
 """
 

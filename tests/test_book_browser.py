@@ -1,4 +1,4 @@
-"""The built book in a real browser: headless Chromium opens every page (scripts/check_book.py).
+"""The built book in a real browser: headless Chromium opens every page (tests/book_checker.py).
 
 ``make browser`` (part of ``make test``) builds the book, installs Debian's chromium when it is
 missing (scripts/ensure_chromium.sh) and runs this file with ``-m browser``. The tests
@@ -42,7 +42,7 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 def _load_checker():
-    spec = importlib.util.spec_from_file_location("check_book", ROOT / "scripts" / "check_book.py")
+    spec = importlib.util.spec_from_file_location("check_book", ROOT / "tests" / "book_checker.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["check_book"] = module
     spec.loader.exec_module(module)
