@@ -26,6 +26,8 @@ The modules, by topic:
 - ``comparison``, ``datasets``, ``study``: a reconstruction against the strongest baselines (the
   oracle blur), the real COS-7 data and the shipped demo crop, the stored loss / target study;
 - ``export``: a model as a BioImage Model Zoo package (Fiji, napari, bioimageio.core, ...);
+- ``hallucination``: what the network draws where the truth is empty (gaps, empty fields, unseen
+  structures) and how well each trust map flags it, on simulations with known truth;
 - ``profiles``, ``plotting``, ``report``, ``widgets``, ``tutorial``: what the notebooks show and say
   (cross-sections, figures with scale bars, sentences computed from results, sliders that work in
   the static book, a run folder made at quick scale when a notebook runs alone).
@@ -44,6 +46,7 @@ MODULES = (
     "losses", "model", "pipeline", "training", "metrics", "resolution", "reconstruct", "trust",
     "widgets", "profiles", "plotting", "report", "tutorial", "comparison", "datasets", "study", "formats", "cli",
     "export",
+    "hallucination",
 )
 
 __all__ = ["__version__", *MODULES]

@@ -511,6 +511,7 @@ def reconstruct_file(
     read_options: dict | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     tta: bool = True,
+    trust_method: str = "support",
 ) -> dict:
     """Reconstruct a whole field from a file and write a 32-bit TIFF (and optionally a trust map).
 
@@ -534,9 +535,15 @@ def reconstruct_file(
     config : TilingConfig
         Tiling parameters.
     trust_map_path : path-like, optional
-        Also write the trust map (:func:`frcnet_lite.trust.trust_map`) there.
+        Also write a map there of where the output is backed by the input (see ``trust_method``
+        and :mod:`frcnet_lite.trust` for what it flags and what it misses; it is no guarantee).
+    trust_method : {"support", "halves"}
+        ``"support"`` (default): :func:`frcnet_lite.trust.data_support` (are there as many
+        localizations near a bright output pixel as its brightness calls for?), which costs no
+        extra network pass; ``"halves"``: the agreement of two half-data reconstructions
+        (:func:`frcnet_lite.trust.trust_map`, two more reconstructions), which flags filled gaps worse.
     seed : int
-        Seed of the half split for the trust map.
+        Seed of the half split for ``trust_method="halves"``.
     tta : bool
         Average the network over the 8 rotations and flips of each tile (:func:`dihedral_average`;
         default True: better, 8 times slower).
@@ -562,6 +569,8 @@ def reconstruct_file(
     if input_path.is_dir():
         raise ValueError(f"{input_path} is a directory; expected a localization file or an image")
     _refuse_overwrite(input_path, output_path, trust_map_path)
+    if trust_method not in ("support", "halves"):
+        raise ValueError(f"trust_method must be 'support' or 'halves', got {trust_method!r}")
     model_name = None
     if model is None:
         model_name = model_mod.default_model_name(input_pixel_size_nm(input_path, pixel_size_nm))
@@ -594,7 +603,10 @@ def reconstruct_file(
             # split at the file's own pixels (whole counts), then resample like the full input
             return predict_tiled(rescale_counts(half, counts_px, px), predict, config, progress=progress)
 
-        trust_img = trust.trust_map(counts, reconstruct_half, rng=np.random.default_rng(seed)).trust
+        if trust_method == "support":
+            trust_img = trust.data_support(sparse, recon)
+        else:
+            trust_img = trust.trust_map(counts, reconstruct_half, rng=np.random.default_rng(seed)).trust
     if not np.all(np.isfinite(recon)):
         raise ValueError(f"the reconstruction of {input_path} holds NaN or infinite values (input values too large "
                          "for float32?); nothing was written")

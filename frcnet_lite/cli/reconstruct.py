@@ -40,9 +40,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--overlap", type=nonnegative_int, default=64, help="overlap between tiles in pixels (default 64)")
     p.add_argument("--batch-size", type=positive_int, default=8, help="tiles per network call (default 8)")
     p.add_argument("--trust-map", type=Path, default=None, metavar="PATH",
-                   help="also write a trust map (agreement of two half-data reconstructions) to PATH "
-                        "(.tif/.tiff, or .npy for a numpy array)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the half split for --trust-map (default 0)")
+                   help="also write a data-support map to PATH (.tif/.tiff, or .npy for a numpy array): near 0 "
+                        "where the output is bright but the input holds few localizations nearby (e.g. a bridged "
+                        "gap), near 1 where they back it. It flags some inventions, not all (see "
+                        "frcnet_lite.trust); it is not a proof that the rest is right")
+    p.add_argument("--trust-method", choices=("support", "halves"), default="support",
+                   help="the map --trust-map writes: support (default; no extra network pass) or halves (agreement "
+                        "of two half-data reconstructions; two more passes, flags bridged gaps worse)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the half split for --trust-method halves (default 0)")
     p.add_argument("--no-tta", action="store_true",
                    help="one network pass per tile instead of the mean over its 8 rotations and flips "
                         "(8 times faster, slightly worse)")
@@ -76,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", UserWarning)
         result = reconstruct_file(
             args.input, args.output, model=args.model, pixel_size_nm=args.pixel_size_nm, config=config,
-            trust_map_path=args.trust_map, seed=args.seed, progress=False if args.quiet else None,
+            trust_map_path=args.trust_map, trust_method=args.trust_method, seed=args.seed,
+            progress=False if args.quiet else None,
             read_options=read_options, max_pixels=args.max_pixels, tta=not args.no_tta,
         )
     if result.get("default_model"):
@@ -89,5 +95,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {result['output']} ({h} x {w} px, {result['pixel_size_nm']:g} nm/px) "
           f"in {time.perf_counter() - start:.1f} s")
     if result["trust_map"]:
-        print(f"wrote trust map {result['trust_map']}")
+        print(f"wrote trust map ({args.trust_method}) {result['trust_map']}")
     return 0
