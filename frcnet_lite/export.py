@@ -304,7 +304,7 @@ def _model_card(folder: Path, name: str, info, tile_source: str, weights: list[s
         f"- Input `{_INPUT_ID}`: (batch, y, x, 1) float32, raw counts of localizations per {px:g} nm pixel "
         "(a histogram of a sparse subset, as the model was trained on); sides a multiple of 64 px, at least "
         f"{TEST_TILE_PX} px. No normalisation is needed: the scaling of the counts"
-        + (" and the division by their local density" if info.local_sigma_px else "")
+        + (" and the division by their local density" if info.normalisation.local_sigma_px else "")
         + " are layers of the network.",
         f"- Output `{_OUTPUT_ID}`: the same shape, the dense reconstruction in the model's target units "
         f"(`{info.target_kind}` targets).",

@@ -19,6 +19,7 @@ TensorFlow is imported when a function here is first called.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -33,6 +34,7 @@ import numpy as np
 
 from ._files import atomic_write, write_text
 from ._tf import tf
+from .pipeline import Normalisation
 
 __all__ = [
     "ModelInfo",
@@ -75,12 +77,10 @@ class ModelInfo:
 
     Attributes
     ----------
-    input_scale : float
-        Raw counts are mapped to the generator's range as ``counts / input_scale * 2 - 1``
-        (or its square-root form, ``input_transform``).
-    target_scale : float
-        The generator's ``tanh`` output ``y`` is mapped back to target units as
-        ``(y + 1) / 2 * target_scale`` (so the model can predict densities in [0, target_scale]).
+    normalisation : frcnet_lite.pipeline.Normalisation
+        How raw counts reach the generator and its output returns to target units (the one value
+        object of every scale: ``input_scale``, ``target_scale``, ``input_transform``,
+        ``local_sigma_px``, ``local_floor``); stored as ``"normalisation"`` in ``model.json``.
     pixel_size_nm : float
         Pixel size of the histograms the model was trained on (default 5 nm).
     depth : int
@@ -94,27 +94,20 @@ class ModelInfo:
     data : dict
         What it was trained on (:func:`frcnet_lite.training.describe_training_data`): source,
         fields, pixel size, target, the inputs' counts per um^2 (may be empty for old models).
-    input_transform : str
-        ``"linear"`` or ``"sqrt"`` (:class:`frcnet_lite.pipeline.Normalisation`).
-    local_sigma_px, local_floor : float
-        The local density counts and output are scaled by (0: none; :class:`frcnet_lite.pipeline.Normalisation`).
     """
 
-    input_scale: float
-    target_scale: float
+    normalisation: Normalisation
     pixel_size_nm: float = 5.0
     depth: int = 6
     target_kind: str = "gaussian"
     train_config: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     data: dict = field(default_factory=dict)
-    input_transform: str = "linear"
-    local_sigma_px: float = 0.0
-    local_floor: float = 0.0
 
     def to_json(self) -> str:
         """Return the info as an indented JSON string."""
-        return json.dumps(self.__dict__, indent=2, sort_keys=True, default=_json_default)
+        out = {**self.__dict__, "normalisation": dataclasses.asdict(self.normalisation)}
+        return json.dumps(out, indent=2, sort_keys=True, default=_json_default)
 
 
 def _json_default(value: Any) -> Any:
@@ -348,8 +341,7 @@ GENERATORS = {"unet": build_generator,
               "unet_blend": functools.partial(build_generator, blend_sigmas_px=BLEND_SIGMAS_PX)}
 
 
-def wrap_for_counts(generator, input_scale: float, target_scale: float, input_transform: str = "linear",
-                    local_sigma_px: float = 0.0, local_floor: float = 0.0):
+def wrap_for_counts(generator, normalisation: Normalisation):
     """Wrap a generator so that it maps raw counts to density in target units.
 
     ``counts -> counts / input_scale * 2 - 1 -> generator -> (y + 1) / 2 * target_scale``,
@@ -364,11 +356,15 @@ def wrap_for_counts(generator, input_scale: float, target_scale: float, input_tr
 
     Examples
     --------
+    >>> from frcnet_lite.pipeline import Normalisation
     >>> g = build_generator(None, depth=2, base_filters=2, max_filters=2)
-    >>> m = wrap_for_counts(g, input_scale=4.0, target_scale=2.0)
+    >>> m = wrap_for_counts(g, Normalisation(input_scale=4.0, target_scale=2.0))
     >>> float(m(np.zeros((1, 8, 8, 1), "float32")).numpy().max()) <= 2.0
     True
     """
+    n = normalisation
+    input_scale, target_scale, input_transform = n.input_scale, n.target_scale, n.input_transform
+    local_sigma_px, local_floor = n.local_sigma_px, n.local_floor
     for label, value in (("input_scale", input_scale), ("target_scale", target_scale)):
         if not (np.isfinite(value) and value > 0):
             raise ValueError(f"{label} must be a finite number > 0, got {value!r}")
@@ -498,9 +494,16 @@ def read_model_info(model: str | os.PathLike | None = None) -> ModelInfo:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{info_file} is not valid JSON ({exc}); expected the {_INFO_FILE} save_model writes: "
                          "restore it from a copy of the model") from None
-    known = {f for f in ModelInfo.__dataclass_fields__}
+    if isinstance(data, dict) and isinstance(data.get("normalisation"), dict):  # the nested form save_model writes
+        data = {**{k: v for k, v in data.items() if k != "normalisation"}, **data["normalisation"]}
     _check_info(info_file, data)
-    return ModelInfo(**{k: v for k, v in data.items() if k in known})
+    norm_keys = ("input_scale", "target_scale", "input_transform", "local_sigma_px", "local_floor")
+    try:
+        norm = Normalisation(**{k: data[k] for k in norm_keys if k in data})
+    except ValueError as exc:
+        raise ValueError(f"{info_file}: {exc}") from None
+    known = {f for f in ModelInfo.__dataclass_fields__}
+    return ModelInfo(norm, **{k: v for k, v in data.items() if k in known and k != "normalisation"})
 
 
 def _check_info(info_file: Path, data: Any) -> None:

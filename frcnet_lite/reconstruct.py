@@ -402,7 +402,8 @@ def input_warnings(info, counts: np.ndarray, counts_pixel_size_nm: float) -> lis
     Examples
     --------
     >>> from frcnet_lite.model import ModelInfo
-    >>> info = ModelInfo(1.0, 1.0, pixel_size_nm=10.0, data={"input_counts_per_um2": 400.0})
+    >>> from frcnet_lite.pipeline import Normalisation
+    >>> info = ModelInfo(Normalisation(1.0, 1.0), pixel_size_nm=10.0, data={"input_counts_per_um2": 400.0})
     >>> input_warnings(info, np.full((100, 100), 0.04, np.float32), 10.0)
     []
     >>> print(input_warnings(info, np.full((100, 100), 1.0, np.float32), 10.0)[0])

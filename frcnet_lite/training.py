@@ -612,12 +612,9 @@ def train(config: TrainConfig, train_pairs=None, val_pairs=None, out_dir: str | 
         ds = make_dataset(train_pairs.inputs, train_pairs.targets, norm, config.patch_size, config.batch_size,
                           steps, seed=config.seed, epoch=config.epochs, rotate=config.rotate, flip=config.flip)
         recalibrate_batch_norm(gen, (x for x, _ in ds))
-    model = wrap_for_counts(gen, norm.input_scale, norm.target_scale, norm.input_transform,
-                            norm.local_sigma_px, norm.local_floor)
+    model = wrap_for_counts(gen, norm)
     if len(history) == config.epochs:
-        info = ModelInfo(input_scale=norm.input_scale, target_scale=norm.target_scale,
-                         input_transform=norm.input_transform, local_sigma_px=norm.local_sigma_px,
-                         local_floor=norm.local_floor, pixel_size_nm=pixel_size_nm,
+        info = ModelInfo(norm, pixel_size_nm=pixel_size_nm,
                          depth=config.depth, target_kind=config.target_kind, train_config=config.to_dict(),
                          metrics={k: v for k, v in history[-1].items() if k.startswith("val_")},
                          data=describe_training_data(train_pairs, val_pairs, config))
@@ -682,9 +679,7 @@ def recalibrate_batch_norm(generator, batches) -> int:
 
 def normalisation_of(info) -> Normalisation:
     """The :class:`~frcnet_lite.pipeline.Normalisation` a saved model was trained with (its ``ModelInfo``)."""
-    return Normalisation(input_scale=info.input_scale, target_scale=info.target_scale,
-                         input_transform=info.input_transform, local_sigma_px=info.local_sigma_px,
-                         local_floor=info.local_floor)
+    return info.normalisation
 
 
 def _generator_of(model):

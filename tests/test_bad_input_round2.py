@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import yaml
 
+from frcnet_lite.pipeline import Normalisation
 from frcnet_lite import model as M
 from frcnet_lite import pairs as P
 from frcnet_lite.cli import main
@@ -459,12 +460,12 @@ def test_a_model_stating_pixel_size_zero_is_not_run_at_5_nm():
     from frcnet_lite.reconstruct import model_pixel_size_nm
 
     class Fake:
-        frcnet_info = M.ModelInfo(1.0, 1.0, pixel_size_nm=0.0)
+        frcnet_info = M.ModelInfo(Normalisation(1.0, 1.0), pixel_size_nm=0.0)
         frcnet_folder = "somewhere"
 
     with pytest.raises(ValueError, match="somewhere states pixel_size_nm 0.0; expected a positive number"):
         model_pixel_size_nm(Fake())
-    Fake.frcnet_info = M.ModelInfo(1.0, 1.0, pixel_size_nm=None)
+    Fake.frcnet_info = M.ModelInfo(Normalisation(1.0, 1.0), pixel_size_nm=None)
     assert model_pixel_size_nm(Fake()) == 5.0  # states none: the default
 
 

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+from frcnet_lite.pipeline import Normalisation
 from frcnet_lite import model as M
 
 
@@ -121,7 +122,7 @@ def test_blend_model_saves_and_loads_in_safe_mode(tmp_path):
     import keras
 
     g = M.GENERATORS["unet_blend"](None, 2, 2, 4, dropout_blocks=0, decoder="resize")
-    m = M.wrap_for_counts(g, 4.0, 2.0, local_sigma_px=3.0, local_floor=0.1)
+    m = M.wrap_for_counts(g, Normalisation(4.0, 2.0, local_sigma_px=3.0, local_floor=0.1))
     m.save(tmp_path / "m.keras")
     loaded = keras.models.load_model(tmp_path / "m.keras", safe_mode=True, compile=False)
     x = np.random.default_rng(1).poisson(1.0, (2, 16, 24, 1)).astype("float32")
@@ -140,8 +141,8 @@ def _zero_output_model(input_scale=3.0, target_scale=8.0):
     g = M.build_generator(None, depth=2, base_filters=2, max_filters=4)
     out = g.get_layer("out_conv")
     out.set_weights([np.zeros_like(w) for w in out.get_weights()])
-    m = M.wrap_for_counts(g, input_scale, target_scale)
-    m.frcnet_info = M.ModelInfo(input_scale=input_scale, target_scale=target_scale, depth=2)
+    m = M.wrap_for_counts(g, Normalisation(input_scale, target_scale))
+    m.frcnet_info = M.ModelInfo(Normalisation(input_scale, target_scale), depth=2)
     return m
 
 
@@ -171,8 +172,8 @@ def test_predict_image_rejects_bad_input(bad, match):
 @pytest.mark.slow  # ~7-14 s: a fresh Python + TensorFlow process
 def test_saved_model_loads_in_a_fresh_process_and_predicts_the_same(tmp_path):
     g = M.build_generator(None, depth=3, base_filters=4, max_filters=8)
-    m = M.wrap_for_counts(g, 2.0, 5.0)
-    info = M.ModelInfo(input_scale=2.0, target_scale=5.0, pixel_size_nm=5.0, depth=3, target_kind="gaussian")
+    m = M.wrap_for_counts(g, Normalisation(2.0, 5.0))
+    info = M.ModelInfo(Normalisation(2.0, 5.0), pixel_size_nm=5.0, depth=3, target_kind="gaussian")
     M.save_model(m, tmp_path / "m", info)
     m.frcnet_info = info
     counts = np.random.default_rng(1).poisson(1.0, (2, 24, 24)).astype("float32")
@@ -194,7 +195,7 @@ def test_plain_keras_loads_it_without_custom_objects(tmp_path):
     import keras
 
     g = M.build_generator(None, depth=2, base_filters=2, max_filters=2)
-    M.save_model(M.wrap_for_counts(g, 1.0, 1.0), tmp_path, M.ModelInfo(input_scale=1.0, target_scale=1.0, depth=2))
+    M.save_model(M.wrap_for_counts(g, Normalisation(1.0, 1.0)), tmp_path, M.ModelInfo(Normalisation(1.0, 1.0), depth=2))
     assert keras.models.load_model(tmp_path / "model.keras").name == "frcnet_lite"
 
 
@@ -208,7 +209,7 @@ def test_shipped_model_loads_and_reconstructs_a_filament():
         pytest.skip("no shipped model in this checkout yet")
     m = M.load_model()
     info = m.frcnet_info
-    assert info.pixel_size_nm == 5.0 and info.input_scale > 0 and info.target_scale > 0
+    assert info.pixel_size_nm == 5.0 and info.normalisation.input_scale > 0 and info.normalisation.target_scale > 0
     counts = np.zeros((64, 64), "float32")
     counts[32, 8:56:3] = 1  # a sparse horizontal line of localizations
     out = M.predict_image(m, counts)
@@ -223,7 +224,7 @@ def test_sqrt_input_layers_compute_the_training_normalisation():
     from frcnet_lite.pipeline import Normalisation
 
     g = M.build_generator(None, depth=2, base_filters=2, max_filters=2)
-    m = M.wrap_for_counts(g, 3.0, 1.0, input_transform="sqrt")
+    m = M.wrap_for_counts(g, Normalisation(3.0, 1.0, input_transform="sqrt"))
     to_unit = keras.Model(m.input, m.get_layer("counts_to_unit").output)
     counts = np.concatenate([np.arange(0, 40, 0.25), [3.0, 100.0]]).astype("float32").reshape(1, 1, -1, 1)
     np.testing.assert_allclose(to_unit(counts).numpy(), Normalisation(3.0, 1.0, "sqrt").inputs(counts),
@@ -231,17 +232,17 @@ def test_sqrt_input_layers_compute_the_training_normalisation():
     fixed = [layer for layer in m.layers if layer.name.startswith("counts_sqrt")]
     assert len(fixed) == 3 and sum(len(layer.trainable_weights) for layer in fixed) == 0
     with pytest.raises(ValueError, match="input_transform must be one of"):
-        M.wrap_for_counts(g, 3.0, 1.0, input_transform="log")
+        M.wrap_for_counts(g, Normalisation(3.0, 1.0, input_transform="log"))
 
 
 def test_sqrt_model_round_trips_in_safe_mode(tmp_path):
     g = M.build_generator(None, depth=2, base_filters=2, max_filters=2)
-    m = M.wrap_for_counts(g, 2.0, 4.0, input_transform="sqrt")
-    info = M.ModelInfo(input_scale=2.0, target_scale=4.0, depth=2, input_transform="sqrt")
+    m = M.wrap_for_counts(g, Normalisation(2.0, 4.0, input_transform="sqrt"))
+    info = M.ModelInfo(Normalisation(2.0, 4.0, input_transform="sqrt"), depth=2)
     M.save_model(m, tmp_path, info)
     m.frcnet_info = info
     loaded = M.load_model(tmp_path)
-    assert loaded.frcnet_info.input_transform == "sqrt"
+    assert loaded.frcnet_info.normalisation.input_transform == "sqrt"
     counts = np.random.default_rng(2).poisson(2.0, (1, 16, 16)).astype("float32")
     np.testing.assert_allclose(M.predict_image(loaded, counts), M.predict_image(m, counts), rtol=1e-5, atol=1e-6)
 
@@ -257,8 +258,7 @@ def test_local_density_model_computes_the_training_normalisation(tmp_path):
     counts[0, 20:24] += rng.poisson(2.0, (4, 64))
     norm = fit_normalisation(counts, 3 * counts, local_sigma_px=4.0)
     g = M.build_generator(None, depth=2, base_filters=2, max_filters=2)
-    m = M.wrap_for_counts(g, norm.input_scale, norm.target_scale, local_sigma_px=norm.local_sigma_px,
-                          local_floor=norm.local_floor)
+    m = M.wrap_for_counts(g, norm)
     want = (g(norm.inputs(counts)[..., None]).numpy()[..., 0] + 1) / 2 * norm.target_scale * norm.density(counts)
     got = m(counts[..., None]).numpy()[..., 0]
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5 * float(want.max()))

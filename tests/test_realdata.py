@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from frcnet_lite.pipeline import Normalisation
 from frcnet_lite import comparison, kde, model as M, pairs as P, reconstruct as R, training as T
 from frcnet_lite.cli import main
 from frcnet_lite.io import read_image, write_tiff
@@ -170,19 +171,19 @@ def test_models_command_lists_every_shipped_model(capsys):
 
 # ------------------------------------------------------------------------------- warnings
 def test_input_warnings_pixel_size_and_density():
-    info = M.ModelInfo(1.0, 1.0, pixel_size_nm=10.0, data={"input_counts_per_um2": 400.0})
+    info = M.ModelInfo(Normalisation(1.0, 1.0), pixel_size_nm=10.0, data={"input_counts_per_um2": 400.0})
     ok = np.full((100, 100), 0.04, "float32")  # 400 per um^2 at 10 nm
     assert R.input_warnings(info, ok, 10.0) == []
     assert "5 nm pixels but the model was trained at 10 nm" in R.input_warnings(info, ok / 4, 5.0)[0]
     dense = R.input_warnings(info, ok * 10, 10.0)
     assert len(dense) == 1 and "10x" in dense[0] and "whole acquisition" in dense[0]
     assert "only 0.10x" in R.input_warnings(info, ok / 10, 10.0)[0]
-    assert R.input_warnings(M.ModelInfo(1.0, 1.0, pixel_size_nm=10.0), ok * 100, 10.0) == []  # no record, no guess
+    assert R.input_warnings(M.ModelInfo(Normalisation(1.0, 1.0), pixel_size_nm=10.0), ok * 100, 10.0) == []  # no record, no guess
 
 
 def test_input_warnings_use_the_training_density_range_when_recorded():
     # trained on 100-2,000 per um^2 (5th-95th percentile), median 400: 4,000 is inside 3x the range, 10,000 is not
-    info = M.ModelInfo(1.0, 1.0, pixel_size_nm=10.0,
+    info = M.ModelInfo(Normalisation(1.0, 1.0), pixel_size_nm=10.0,
                        data={"input_counts_per_um2": 400.0, "input_counts_per_um2_range": [100.0, 2000.0]})
     per_um2 = np.full((100, 100), 1e-4, "float32")  # 1 per um^2 at 10 nm
     assert R.input_warnings(info, per_um2 * 4000, 10.0) == []  # 10x the median, but within the range's reach

@@ -8,6 +8,7 @@ import tifffile
 from PIL import Image
 from scipy import ndimage
 
+from frcnet_lite.pipeline import Normalisation
 from frcnet_lite import reconstruct as rc
 
 CFG = rc.TilingConfig(tile_size_px=64, overlap_px=32, batch_size=3, min_size_px=16)
@@ -154,9 +155,9 @@ def tiny_model_dir(tmp_path_factory):
     from frcnet_lite import model as m
 
     gen = m.build_generator(None, depth=2, base_filters=4, max_filters=4)
-    wrapped = m.wrap_for_counts(gen, input_scale=4.0, target_scale=2.0)
+    wrapped = m.wrap_for_counts(gen, Normalisation(input_scale=4.0, target_scale=2.0))
     folder = tmp_path_factory.mktemp("model")
-    m.save_model(wrapped, folder, m.ModelInfo(input_scale=4.0, target_scale=2.0, pixel_size_nm=5.0, depth=2))
+    m.save_model(wrapped, folder, m.ModelInfo(Normalisation(4.0, 2.0), pixel_size_nm=5.0, depth=2))
     return folder
 
 

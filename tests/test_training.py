@@ -169,7 +169,7 @@ def test_sqrt_input_transform_trains_and_is_recorded(tmp_path):
                   progress=False)
     assert res.normalisation.input_transform == "sqrt"
     info = json.loads((tmp_path / "s" / "model.json").read_text())
-    assert info["input_transform"] == "sqrt" and info["train_config"]["input_transform"] == "sqrt"
+    assert info["normalisation"]["input_transform"] == "sqrt" and info["train_config"]["input_transform"] == "sqrt"
     assert any(layer.name == "counts_sqrt" for layer in res.model.layers)
     with pytest.raises(ValueError, match=r"input_transform: 'sqrt' there, 'linear' here"):
         T.train(_config(epochs=1, init_from=str(tmp_path / "s")), p, p, out_dir=tmp_path / "t", progress=False)
@@ -186,8 +186,8 @@ def test_local_density_normalisation_trains_and_is_recorded(tmp_path):
                   progress=False)
     assert res.normalisation.local_sigma_px == 3.0
     assert res.normalisation.local_floor == pytest.approx(float(np.mean(p.inputs)), rel=1e-5)
-    info = json.loads((tmp_path / "l" / "model.json").read_text())
-    assert info["local_sigma_px"] == 3.0 and info["local_floor"] == pytest.approx(res.normalisation.local_floor)
+    norm = json.loads((tmp_path / "l" / "model.json").read_text())["normalisation"]  # one value object
+    assert norm["local_sigma_px"] == 3.0 and norm["local_floor"] == pytest.approx(res.normalisation.local_floor)
     back = load_model(tmp_path / "l")
     x = p.inputs[:1, ..., None].astype("float32")
     np.testing.assert_allclose(back(x).numpy(), res.model(x).numpy(), rtol=1e-5)
