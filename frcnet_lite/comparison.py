@@ -128,14 +128,10 @@ def compare_field(sparse: np.ndarray, target: np.ndarray, prediction: np.ndarray
     >>> c.margin("ms_ssim") > 0, sorted(c.rows)
     (True, ['best blur (oracle)', 'histogram', 'network'])
     """
-    sparse = np.asarray(sparse, np.float32)
-    best = best_blur(sparse, target, sigmas_px)
-    rows = {"network": score(prediction, target),
-            "best blur (oracle)": {m: v for m, (v, _) in best.items()},
-            "histogram": score(sparse, target)}
-    if anisotropic:
-        rows["anisotropic KDE"] = score(kde.anisotropic_kde(sparse), target)
-    return FieldComparison(rows=rows, blur_sigma_px={m: s for m, (_, s) in best.items()})
+    from .validation import Protocol, score_image  # noqa: PLC0415 (the one protocol)
+
+    s = score_image(sparse, target, prediction, Protocol(blur_sigmas_px=tuple(sigmas_px)), anisotropic=anisotropic)
+    return FieldComparison(rows=s["rows"], blur_sigma_px=s["blur_sigma_px"])
 
 
 def crop_origins(shape: tuple[int, int], crop_px: int) -> list[tuple[int, int]]:

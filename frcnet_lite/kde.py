@@ -414,15 +414,6 @@ def _check_tile(tile_rows: int | None) -> int | None:
     return int(tile_rows)
 
 
-def _covariances(img: np.ndarray, r: int, scale: float, tile_rows: int | None) -> np.ndarray:
-    """Per-pixel kernel covariances (..., ndim, ndim), float64, computed band by band along axis 0."""
-    out = np.empty(img.shape + (img.ndim, img.ndim))
-    for lo, hi, hlo, hhi in _bands(img.shape[0], r, tile_rows):
-        cov = _normalised_covariance(_window_moments(img[hlo:hhi], r), img.ndim, scale)
-        out[lo:hi] = cov[lo - hlo: hi - hlo]
-    return out
-
-
 def kernel_covariances(image: np.ndarray, window: int = 11, scale: float = 1.0,
                        tile_rows: int | None = 512) -> np.ndarray:
     """Per-pixel covariance of the anisotropic KDE kernel (for drawing kernel ellipses).

@@ -261,7 +261,8 @@ def margin_phrase(margins: Mapping[str, Margin], over: str = "the oracle blur") 
 
 # ------------------------------------------------------------------------------------ scoring
 def score_image(sparse: np.ndarray, reference: np.ndarray, prediction: np.ndarray | None = None,
-                protocol: Protocol = PROTOCOL, extra: Mapping[str, np.ndarray] | None = None) -> dict:
+                protocol: Protocol = PROTOCOL, extra: Mapping[str, np.ndarray] | None = None,
+                anisotropic: bool = True) -> dict:
     """Every method of :data:`METHODS` (and ``extra`` images) on one image: ``{"rows", "blur_sigma_px"}``.
 
     ``rows`` is ``{method: {metric: value}}`` (the network's row only when ``prediction`` is given).
@@ -285,7 +286,8 @@ def score_image(sparse: np.ndarray, reference: np.ndarray, prediction: np.ndarra
         rows["network"] = comparison.score(prediction, reference, protocol.fit)
     rows[ORACLE] = {m: v for m, (v, _) in best.items()}
     rows["histogram"] = comparison.score(sparse, reference, protocol.fit)
-    rows["anisotropic KDE"] = comparison.score(kde.anisotropic_kde(sparse), reference, protocol.fit)
+    if anisotropic:
+        rows["anisotropic KDE"] = comparison.score(kde.anisotropic_kde(sparse), reference, protocol.fit)
     for name, image in (extra or {}).items():
         rows[name] = comparison.score(image, reference, protocol.fit)
     rows = {m: {k: float(v) for k, v in r.items()} for m, r in rows.items()}
