@@ -814,7 +814,7 @@ def plot_skill(results: Mapping, target: float = 0.75):
     skill = results["skill"]
     sets = list(skill)
     names = list(next(iter(skill.values())))
-    fig, axes = plt.subplots(1, 3, figsize=(11.0, 3.4), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(11.0, 4.2), sharey=True)
     width = 0.8 / len(names)
     titles = {"invented_fills": "filled gaps the truth leaves empty", "filled_gaps": "all gaps filled > 0.3",
               "worst_decile": "worst decile of |error|"}
@@ -825,10 +825,10 @@ def plot_skill(results: Mapping, target: float = 0.75):
                    width, label=n)
         ax.axhline(0.5, color="0.5", lw=0.8)
         ax.axhline(target, color="k", ls="--", lw=0.8)
-        ax.set_xticks(range(len(sets)), sets, fontsize=8)
-        ax.set_ylim(0.3, 1.0)
+        ax.set_xticks(range(len(sets)), [x.replace(", ", ",\n").replace(" ", "\n") for x in sets], fontsize=7)
+        ax.set_ylim(0.2, 1.0)
         ax.set_title(titles[key], fontsize=9)
     axes[0].set_ylabel("ROC AUC of 1 - trust")
-    axes[-1].legend(fontsize=7, loc="upper right")
-    fig.tight_layout()
+    fig.legend(*axes[0].get_legend_handles_labels(), fontsize=7, loc="lower center", ncol=3)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     return fig
