@@ -68,6 +68,7 @@ __all__ = [
     "crossing_resolution",
     "roc_auc",
     "worst_decile_labels",
+    "drawn_region",
     "flag_skill",
     "RESULTS_DIR",
     "load_results",
@@ -775,7 +776,8 @@ def plot_example(panels: Mapping[str, np.ndarray], pixel_size_nm: float, centre_
     """Side-by-side crops (input, output, truth, trust map, ...) around one point, with nm scale bars.
 
     ``panels`` maps titles to full-field images; ``trust_key`` names the one drawn in [0, 1] with a
-    diverging colour map. Use with the arrays of ``examples.npz`` in :data:`RESULTS_DIR`.
+    diverging colour map, blank where the ``"network"`` panel draws nothing (:func:`drawn_region`:
+    a map has no verdict there). Use with the arrays of ``examples.npz`` in :data:`RESULTS_DIR`.
     """
     from .plotting import image_grid, show_image  # noqa: PLC0415
 
@@ -785,6 +787,9 @@ def plot_example(panels: Mapping[str, np.ndarray], pixel_size_nm: float, centre_
     for ax, (title, img) in zip(axes, panels.items()):
         crop = np.asarray(img)[max(cy - h, 0):cy + h, max(cx - h, 0):cx + h]
         if title == trust_key:
+            if "network" in panels:
+                net = np.asarray(panels["network"])[max(cy - h, 0):cy + h, max(cx - h, 0):cx + h]
+                crop = np.where(drawn_region(net), crop, np.nan)
             show_image(ax, crop, pixel_size_nm, title, cmap="RdYlGn", vmin=0.0, vmax=1.0)
         else:
             show_image(ax, crop, pixel_size_nm, title)
