@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .localizations import DEFAULT_PIXEL_SIZE_NM
 from .frc import FRC_THRESHOLD_1_7, cutoff_ring, frc_curve
 from .rendering import render_histogram
 from .resolution import frc_resolution
@@ -27,7 +28,7 @@ __all__ = ["frc_vs_fraction", "save_table_csv", "fraction_summary", "plot_frc_vs
 def frc_vs_fraction(
     locs: Any,
     fractions: Any = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0),
-    pixel_size_nm: float = 5.0,
+    pixel_size_nm: float = DEFAULT_PIXEL_SIZE_NM,
     n_repeats: int = 3,
     cutoffs: tuple[float, ...] = (0.2, 0.5),
     rng: np.random.Generator | int | None = None,

@@ -25,7 +25,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LocalizationMeta", "LocalizationTable", "REQUIRED_COLUMNS"]
+__all__ = ["LocalizationMeta", "LocalizationTable", "REQUIRED_COLUMNS", "DEFAULT_PIXEL_SIZE_NM"]
+
+#: The pixel size the method renders at, and every function's default (nm).
+DEFAULT_PIXEL_SIZE_NM = 5.0
 
 #: Columns every table has.
 REQUIRED_COLUMNS: tuple[str, ...] = ("x_nm", "y_nm", "frame")

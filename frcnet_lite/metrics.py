@@ -43,6 +43,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from .localizations import DEFAULT_PIXEL_SIZE_NM
 from scipy import ndimage
 
 __all__ = [
@@ -439,7 +441,7 @@ def baseline_images(
     sparse: np.ndarray,
     gaussian_sigma_px: float | None = None,
     anisotropic: bool = True,
-    pixel_size_nm: float = 5.0,
+    pixel_size_nm: float = DEFAULT_PIXEL_SIZE_NM,
 ) -> dict[str, np.ndarray]:
     """The non-learned reconstructions of a sparse histogram: itself, its Gaussian KDE, its anisotropic KDE.
 

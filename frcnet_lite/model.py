@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .localizations import DEFAULT_PIXEL_SIZE_NM
 from ._files import atomic_write, write_text
 from ._tf import tf
 from .pipeline import Normalisation
@@ -97,7 +98,7 @@ class ModelInfo:
     """
 
     normalisation: Normalisation
-    pixel_size_nm: float = 5.0
+    pixel_size_nm: float = DEFAULT_PIXEL_SIZE_NM
     depth: int = 6
     target_kind: str = "gaussian"
     train_config: dict = field(default_factory=dict)

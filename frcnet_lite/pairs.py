@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 
 from ._files import atomic_write, write_text
-from .localizations import LocalizationTable
+from .localizations import DEFAULT_PIXEL_SIZE_NM, LocalizationTable
 from .rendering import data_fov_nm, render_histogram
 from .simulate import Simulation, load_simulation, render_truth, save_simulation
 from .subsets import random_subset, time_window_subset
@@ -111,7 +111,7 @@ class PairSet:
     inputs: np.ndarray
     targets: np.ndarray
     truths: np.ndarray | None = None
-    pixel_size_nm: float = 5.0
+    pixel_size_nm: float = DEFAULT_PIXEL_SIZE_NM
     target_kind: str = "gaussian"
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -225,7 +225,7 @@ def build_pairs(
     fields: Sequence[Field] | Mapping[str, Field],
     fraction: float = 0.1,
     target_kind: str = "gaussian",
-    pixel_size_nm: float = 5.0,
+    pixel_size_nm: float = DEFAULT_PIXEL_SIZE_NM,
     patch_px: int = 384,
     stride_px: int | None = None,
     subset: str = "time",

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from .localizations import LocalizationTable
+from .localizations import DEFAULT_PIXEL_SIZE_NM, LocalizationTable
 
 __all__ = ["data_fov_nm", "image_shape", "render_histogram", "render_gaussian", "remove_isolated"]
 
@@ -91,7 +91,7 @@ def image_shape(fov_nm: FovNm, pixel_size_nm: float) -> tuple[int, int]:
 
 def render_histogram(
     locs: Any,
-    pixel_size_nm: float = 5.0,
+    pixel_size_nm: float = DEFAULT_PIXEL_SIZE_NM,
     fov_nm: FovNm | None = None,
     weights: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -144,7 +144,7 @@ def render_histogram(
 
 def render_gaussian(
     locs: Any,
-    pixel_size_nm: float = 5.0,
+    pixel_size_nm: float = DEFAULT_PIXEL_SIZE_NM,
     sigma_nm: float = 10.0,
     fov_nm: FovNm | None = None,
 ) -> np.ndarray:

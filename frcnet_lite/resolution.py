@@ -44,6 +44,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy import ndimage
 
+from .localizations import DEFAULT_PIXEL_SIZE_NM
 from .frc import FRC_THRESHOLD_1_7, FRCCurve, WindowName, compute_frc, half_bit_threshold, threshold_crossing
 from .rendering import render_histogram
 from .subsets import split_halves
@@ -124,7 +125,7 @@ def _split_curve(locs: Any, pixel_size_nm: float, fov_nm: tuple, split: str, rng
 
 def frc_resolution(
     locs: Any,
-    pixel_size_nm: float = 5.0,
+    pixel_size_nm: float = DEFAULT_PIXEL_SIZE_NM,
     threshold: float | str = FRC_THRESHOLD_1_7,
     split: Literal["random", "time"] = "random",
     n_repeats: int = 5,

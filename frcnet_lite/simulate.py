@@ -56,7 +56,7 @@ from typing import Literal
 import numpy as np
 
 from ._files import atomic_write
-from .localizations import LocalizationMeta, LocalizationTable
+from .localizations import DEFAULT_PIXEL_SIZE_NM, LocalizationMeta, LocalizationTable
 from .rendering import render_histogram
 
 __all__ = [
@@ -642,7 +642,7 @@ _PRECISION_CLASSES = 6
 
 def render_truth(
     sim: Simulation,
-    pixel_size_nm: float = 5.0,
+    pixel_size_nm: float = DEFAULT_PIXEL_SIZE_NM,
     fov_nm: tuple[float, float, float, float] | None = None,
     kind: Literal["density", "fluorophores", "filaments"] = "density",
 ) -> np.ndarray:

@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from .localizations import DEFAULT_PIXEL_SIZE_NM
+
 __all__ = [
     "DEFAULT_GAUSSIAN_SIGMA_NM",
     "TargetKind",
@@ -182,7 +184,7 @@ class TargetSpec:
 
 
 def make_target(
-    histogram: np.ndarray, spec: TargetSpec | str = "gaussian", pixel_size_nm: float = 5.0, **params: Any
+    histogram: np.ndarray, spec: TargetSpec | str = "gaussian", pixel_size_nm: float = DEFAULT_PIXEL_SIZE_NM, **params: Any
 ) -> np.ndarray:
     """A dense target from a full-data histogram.
 

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from .localizations import DEFAULT_PIXEL_SIZE_NM
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +63,7 @@ class QuickScale:
     n_fields: int = 7
     n_val_fields: int = 2
     fraction: float = 0.1
-    pixel_size_nm: float = 5.0
+    pixel_size_nm: float = DEFAULT_PIXEL_SIZE_NM
     patch_px: int = 384
     sigma_nm: float = 10.0
     window: int = 11
