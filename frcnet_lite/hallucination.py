@@ -47,6 +47,7 @@ from scipy import ndimage, stats
 from scipy.spatial import cKDTree
 
 __all__ = [
+    "skill_summary",
     "Gap",
     "Field",
     "GAP_LENGTHS_NM",
@@ -724,6 +725,24 @@ def skill_table(results: Mapping) -> str:
         shipped = " (shipped)" if n == results.get("shipped") else ""
         lines.append(f"| {n}{shipped} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def skill_summary(results: Mapping, sets: Sequence[str] = ("held-out", "other simulator", "confirm",
+                                                           "confirm, other simulator")) -> str:
+    """A compact Markdown table of the maps' skill: per field set, the AUC for filled gaps / for filled gaps the
+    truth leaves empty / for the worst decile of error (0.5: chance, 1: perfect)."""
+    skill = results["skill"]
+    names = [n for n in next(iter(skill.values())) if "before this study" not in n]
+    lines = ["| trust map | " + " | ".join(f"{s}" for s in sets) + " |", "|---|" + "---:|" * len(sets)]
+    for n in names:
+        cells = [f"{skill[s][n]['filled_gaps']:.2f} / {skill[s][n]['invented_fills']:.2f} / "
+                 f"{skill[s][n]['worst_decile']:.2f}" for s in sets]
+        label = n + (" (**shipped**)" if n == results.get("shipped") else "")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    counts = ", ".join(f"{s}: {skill[s][names[0]]['n_filled']} filled gaps, {skill[s][names[0]]['n_invented']} "
+                       "of them empty in the truth" for s in sets)
+    return "\n".join(lines) + f"\n\nEach cell: AUC for filled gaps / filled gaps the truth leaves empty / the worst " \
+        f"decile of error. Gaps: {counts}."
 
 
 def fill_table(results: Mapping, field_set: str | None = None) -> str:

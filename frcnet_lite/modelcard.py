@@ -572,8 +572,44 @@ def density_table(per_patch: Sequence[Mapping], groups: int = 4) -> str:
     return "\n".join(lines) + "\n\n" + reading
 
 
-def readme(results: Mapping, data: Mapping | None = None) -> str:
-    """The ``simulated`` model's card, from its ``results.json`` (and its ``model.json`` ``data``) alone."""
+def trust_section(trust: Mapping | None) -> str:
+    """The card's section on what the model invents and how well the data-support map flags it (from the stored
+    hallucination study, :func:`frcnet_lite.hallucination.load_results`); empty without it."""
+    if not trust:
+        return ""
+    g = trust["gaps"]["held-out"]
+    rows = ["| gap length (nm) | gaps | network | blur 10 nm | oracle blur | truth |", "|---:|---:|---:|---:|---:|---:|"]
+    for i, length in enumerate(g["lengths_nm"]):
+        rows.append(f"| {length:g} | {g['n'][i]} | " + " | ".join(
+            f"{g['median_fill'][m][i]:.2f}" for m in ("network", "blur 10 nm", "oracle blur", "truth")) + " |")
+    skill, shipped = trust["skill"], trust["shipped"]
+    halves = next(n for n in skill["confirm"] if n.startswith("halves") and "before" not in n)
+    sets = ("confirm", "confirm, other simulator")
+    return f"""
+## What it invents, and the map that flags it
+
+Simulated fields it never saw, with stretches of the labelling cut out (no dye there): the median intensity at a
+gap's centre as a fraction of the same image's supported filament (this package's simulator, held-out seeds):
+
+{chr(10).join(rows)}
+
+The network fills short gaps that the data leave empty (its median fill is 0.1 or more up to
+{max(L for L, v in zip(g['lengths_nm'], g['median_fill']['network']) if v >= 0.1):g} nm): a bright line across such a
+gap is no evidence of a filament there. `frcnet-lite reconstruct --trust-map` writes a data-support map (`frcnet_lite.trust.data_support`):
+on fields drawn after it was chosen, it tells gaps the network filled but the truth leaves empty from supported
+filament with a ROC AUC of {skill[sets[0]][shipped]['invented_fills']:.2f} and {skill[sets[1]][shipped]['invented_fills']:.2f}
+(this simulator; an independent one), all gaps filled above 0.3 with {skill[sets[0]][shipped]['filled_gaps']:.2f} and
+{skill[sets[1]][shipped]['filled_gaps']:.2f}; the two-halves agreement map reaches
+{skill[sets[0]][halves]['invented_fills']:.2f} and {skill[sets[1]][halves]['invented_fills']:.2f}. No map flags the largest
+errors (AUC {skill[sets[0]][shipped]['worst_decile']:.2f} for the worst tenth of |output − truth|): they are errors
+of intensity on well-supported filament. Empty fields, rings, clusters and a dense meshwork: the network invents less
+than a blur of its input. All of it: `frcnet_lite/studies/trust/`, `python scripts/hallucination_study.py`.
+"""
+
+
+def readme(results: Mapping, data: Mapping | None = None, trust: Mapping | None = None) -> str:
+    """The ``simulated`` model's card, from its ``results.json`` (and its ``model.json`` ``data``, and the stored
+    hallucination study) alone."""
     ev, tf = results["evaluation"], results["two_filaments"]
     config = SimpleNamespace(**results["train_config"])
     study = SimpleNamespace(**results["study"])
@@ -671,7 +707,7 @@ not the paper's (line profiles across real filament pairs), so its figures do no
 {two_filament_table(tf)}
 
 {two_filament_reading(tf)}
-"""
+""" + trust_section(trust)
 
 
 def _summary_csv(results: Mapping, path: Path) -> None:

@@ -487,9 +487,19 @@ def recard(pkg: Path, study: Study) -> int:
     write_csvs(results, pkg)
     _summary_csv(results, pkg / "validation_metrics.csv")
     _fill_model_data(pkg, results, study)
-    (pkg / "README.md").write_text(readme(results, load_model_data(pkg)))
+    (pkg / "README.md").write_text(readme(results, load_model_data(pkg), trust_results()))
     print(f"card rendered in {pkg}")
     return 0
+
+
+def trust_results() -> dict | None:
+    """The stored hallucination study (what the card says about invention and the trust map), if there."""
+    from frcnet_lite import hallucination
+
+    try:
+        return hallucination.load_results()
+    except FileNotFoundError:
+        return None
 
 
 def load_model_data(folder: Path) -> dict:
@@ -591,7 +601,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.eval_only or args.quick or args.no_package:
         return 0
     _fill_model_data(work / "model", results, study)
-    text = readme(results, read_model_info(work / "model").data)
+    text = readme(results, read_model_info(work / "model").data, trust_results())
     pkg = package(work, Path(args.package_dir), Path(args.config), text)
     print(f"packaged into {pkg} ({sum(f.stat().st_size for f in pkg.iterdir()) / 1e6:.1f} MB)")
     return 0

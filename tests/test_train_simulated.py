@@ -356,7 +356,11 @@ def test_shipped_readme_is_the_one_its_stored_results_make(script):
 
     folder = model_folder("simulated")
     results = json.loads((folder / "results.json").read_text())
-    assert card.readme(results, read_model_info(folder).data) == (folder / "README.md").read_text()
+    from frcnet_lite import hallucination
+
+    text = card.readme(results, read_model_info(folder).data, hallucination.load_results())
+    assert text == (folder / "README.md").read_text()
+    assert "## What it invents, and the map that flags it" in text
     assert results["bars"] == card.bars(results)
     for ev in results["evaluation"].values():  # the stored margins are those of the stored per-patch scores
         assert ev["margin"] == json.loads(json.dumps(card.summarise_set(ev["per_patch"])["margin"]))
