@@ -23,8 +23,12 @@ The modules, by topic:
   losses and training, from simulated pairs or real image pairs;
 - ``metrics``, ``resolution``, ``reconstruct``, ``trust``: evaluation (resolution: FRC of
   localizations, two filaments) and whole-field reconstruction;
-- ``comparison``, ``datasets``, ``study``: a reconstruction against the strongest baselines (the
-  oracle blur), the real COS-7 data and the shipped demo crop, the stored loss / target study;
+- ``validation``, ``comparison``, ``modelcard``: the one validation protocol (one intensity fit, the
+  oracle blur, margins paired and counted over independent units), a reconstruction against the
+  baselines field by field, and what is stored beside a model and its card;
+- ``reproduction``, ``study``, ``two_filaments``: the paper's claims tested (the stored study's
+  verdicts), the paper's own training curves, the two-filament test;
+- ``datasets``: the real COS-7 data and the shipped demo crop;
 - ``export``: a model as a BioImage Model Zoo package (Fiji, napari, bioimageio.core, ...);
 - ``hallucination``: what the network draws where the truth is empty (gaps, empty fields, unseen
   structures) and how well each trust map flags it, on simulations with known truth;
@@ -45,8 +49,7 @@ MODULES = (
     "frc_study",
     "losses", "model", "pipeline", "training", "metrics", "resolution", "reconstruct", "trust",
     "widgets", "profiles", "plotting", "report", "tutorial", "comparison", "datasets", "study", "formats", "cli",
-    "export",
-    "hallucination",
+    "export", "hallucination", "validation", "modelcard", "reproduction", "two_filaments",
 )
 
 __all__ = ["__version__", *MODULES]
