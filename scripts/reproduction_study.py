@@ -151,8 +151,11 @@ def run_one(study: str, group: str, seed: int, cfg, log) -> None:
     from frcnet_lite.training import load_history, train
 
     t0 = time.time()
+    config = cfg.to_dict()
+    config["out_dir"] = str(Path(cfg.out_dir).relative_to(ROOT))  # no path of this machine in a stored record
     record = {"study": study, "group": group, "seed": seed, "steps": cfg.epochs * cfg.steps_per_epoch,
-              "config": cfg.to_dict(), "machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M")}
+              "config": config, "machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M"),
+              "command": "python scripts/reproduction_study.py"}
     if study == "target":
         train_pairs, val = simulated_pairs(cfg.target_kind, "train"), simulated_pairs(cfg.target_kind, "val")
         curve = []
@@ -197,6 +200,17 @@ def target_baselines() -> Path:
     return path
 
 
+def relative_paths() -> None:
+    """Stored records name their work folder relative to the repository (records of an older driver fixed)."""
+    for path in OUT.glob("*/*.json"):
+        rec = json.loads(path.read_text())
+        out = rec.get("config", {}).get("out_dir", "")
+        if Path(out).is_absolute():
+            rec["config"]["out_dir"] = str(Path(out).relative_to(ROOT))
+            rec.setdefault("command", "python scripts/reproduction_study.py")
+            path.write_text(json.dumps(rec, indent=1))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--list", action="store_true", help="show what is done and what is left, run nothing")
@@ -206,6 +220,7 @@ def main(argv=None) -> int:
     def log(msg: str) -> None:
         print(f"{time.strftime('%H:%M:%S')} {msg}", flush=True)
 
+    relative_paths()
     runs = queue()
     done = 0
     for study, group, seed, cfg in runs:
@@ -223,6 +238,7 @@ def main(argv=None) -> int:
         done += 1
         if study == "target":
             target_baselines()
+        relative_paths()
     return 0
 
 

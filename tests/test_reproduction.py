@@ -82,3 +82,9 @@ def test_the_readme_shows_the_findings_of_the_stored_runs():
     assert readme[i:readme.index(R.README_END)] == "\n" + R.findings_markdown(heading="###"), (
         "README findings are stale: python -c 'from frcnet_lite import reproduction; "
         "reproduction.update_readme(\"README.md\")'")
+
+
+def test_stored_records_hold_no_path_of_the_machine_that_made_them():
+    for path in R.STUDY_DIR.glob("*/*.json"):
+        text = path.read_text()
+        assert '"/' not in text and ":\\\\" not in text, f"{path.name} holds an absolute path"
