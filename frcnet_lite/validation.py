@@ -241,7 +241,7 @@ def margin_phrase(margins: Mapping[str, Margin], over: str = "the oracle blur") 
     >>> ms = {"ms_ssim": Margin(0.01, 0.001, 16, "field", 0.008, 0.012, "better"),
     ...       "psnr_db": Margin(0.2, 0.12, 16, "field", -0.05, 0.45, "no clear difference")}
     >>> margin_phrase(ms)
-    'beats the oracle blur on MS-SSIM; no clear difference on PSNR (dB) (95 % interval over 16 fields)'
+    'beats the oracle blur on MS-SSIM; shows no clear difference from the oracle blur on PSNR (dB) (95 % interval over 16 fields)'
     """
     groups: dict = {}
     for k, m in margins.items():
@@ -252,9 +252,10 @@ def margin_phrase(margins: Mapping[str, Margin], over: str = "the oracle blur") 
     if "worse" in groups:
         parts.append(f"loses to {over} on {', '.join(groups['worse'])}")
     if "no clear difference" in groups:
-        parts.append(f"no clear difference on {', '.join(groups['no clear difference'])}")
+        parts.append(f"shows no clear difference from {over} on {', '.join(groups['no clear difference'])}")
     if "too few units" in groups:
-        parts.append(f"too few independent units to tell on {', '.join(groups['too few units'])}")
+        parts.append(f"cannot be ranked against {over} on {', '.join(groups['too few units'])} "
+                     "(too few independent units)")
     n = next(iter(margins.values())).n_text if margins else "0 units"
     return "; ".join(parts) + f" (95 % interval over {n})"
 

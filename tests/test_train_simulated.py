@@ -165,8 +165,8 @@ def test_sweep_table_and_reading_follow_the_margins(script):
     assert "| odd | 4 | **+0.5000 ± 0.1155** | **-0.60 ± 0.12** | +0.100 ± 0.115 |" in table
     assert card.sweep_reading(sweep) == (
         "The network beats the oracle blur on every metric (95 % interval over the 4 fields of each set) in 1 of 2 "
-        "parameter sets (odd: it beats the oracle blur on MS-SSIM; loses to the oracle blur on PSNR (dB); no clear "
-        "difference on area-FRC (0.2) (95 % interval over 4 fields)).")
+        "parameter sets (odd: it beats the oracle blur on MS-SSIM; loses to the oracle blur on PSNR (dB); shows no "
+        "clear difference from the oracle blur on area-FRC (0.2) (95 % interval over 4 fields)).")
     # the sweep's sets are fixed departures from the independent simulator's defaults, all of them parameters it has
     names = set(script._independent_simulator().OTHER_PARAMS)
     assert script.OTHER_SWEEP["defaults"] == {} and all(set(o) <= names for o in script.OTHER_SWEEP.values())
@@ -320,8 +320,8 @@ def test_bars_follow_the_verdicts_over_fields(script):
     ev = {"summary": summary, "margin": shifted, "fields": 16, "patches": 62}
     section = card.confirm_section({"confirm": ev}, {"confirm": 7000})
     assert "## A second test set, drawn after the choices (16 fields, 62 patches)" in section
-    assert ("beats the oracle blur on PSNR (dB); loses to the oracle blur on MS-SSIM; no clear difference on "
-            "area-FRC (0.2) (95 % interval over 16 fields)") in section
+    assert ("beats the oracle blur on PSNR (dB); loses to the oracle blur on MS-SSIM; shows no clear difference "
+            "from the oracle blur on area-FRC (0.2) (95 % interval over 16 fields)") in section
     assert card.confirm_section({}, {}) == ""
     section = card.other_section({"evaluation": {"other": ev}, "seeds": {"other": 8000}})
     assert "## Another simulator (16 fields, 62 patches)" in section and "16 fields with seeds 8000+i" in section
