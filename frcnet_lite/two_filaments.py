@@ -31,7 +31,7 @@ from scipy import ndimage
 __all__ = ["TRUTH", "SPARSE_BASELINES", "PAPER_NETWORK_NM", "TwoFilamentSetup", "two_filament_study",
            "truth_two_filaments", "resolution_rows", "LineProfileSetup", "PeakPair", "segment_profile",
            "find_two_peaks", "line_profile_study", "line_profile_table", "line_profile_reading",
-           "LINE_PROFILE_RESULTS", "load_line_profile_results"]
+           "LINE_PROFILE_RESULTS", "load_line_profile_results", "plot_fraction_resolved"]
 
 #: The two-filament row of the noise-free truth.
 TRUTH = "truth (noise-free)"
@@ -232,7 +232,7 @@ class LineProfileSetup:
 
     distances_nm: tuple = tuple(float(d) for d in range(40, 161, 10))
     repeats: int = 20
-    seed: int = 5100
+    seed: int = 12000
     pixel_size_nm: float = 5.0
     fraction: float = 0.1
     segment_nm: float = 300.0
@@ -617,6 +617,37 @@ def load_line_profile_results(path: str | Path | None = None) -> dict:
     return json.loads(p.read_text())
 
 
+def plot_fraction_resolved(results: Mapping, ax=None):
+    """Fraction of runs resolved against distance, one line per method of the line-profile table."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.5))
+    d = results["distances_nm"]
+    styles = {"network": ("C0", "-", "o"), "histogram": ("C1", "-", "s"), "best Gaussian blur": ("C2", "-", "^"),
+              "dense target": ("C4", "--", "v"), TRUTH: ("k", ":", "D")}
+    for m in LINE_PROFILE_METHODS:
+        if m in results["rows"]:
+            color, ls, marker = styles[m]
+            ax.plot(d, results["rows"][m]["fraction_resolved"], color=color, ls=ls, marker=marker, ms=4,
+                    label=_line_label(m, results))
+    ax.set_xlabel("distance between the filaments (nm)")
+    ax.set_ylabel(f"fraction resolved ({results['criterion']})")
+    ax.set_ylim(-0.03, 1.03)
+    ax.legend(fontsize=7, loc="lower right")
+    setup = results["setup"]
+    ax.set_title(f"{setup['segment_nm']:g} nm segments, {results['repeats']} runs per distance", fontsize=9)
+    return ax
+
+
+def _dyes_per_segment(setup: Mapping) -> float:
+    """Mean dyes per filament in one segment at :class:`frcnet_lite.simulate.SimulationConfig`'s defaults."""
+    from .simulate import SimulationConfig
+
+    c = SimulationConfig()
+    return c.epitopes_per_nm * c.labelling_efficiency * c.dyes_per_antibody * float(setup["segment_nm"])
+
+
 def _num(value: Any) -> float:
     return math.nan if value is None else float(value)
 
@@ -636,8 +667,8 @@ def _line_label(name: str, results: Mapping) -> str:
         return f"best Gaussian blur (σ = {s:g} px = {s * px:g} nm)"
     if name == "dense target":
         t = results.get("target") or {}
-        params = ", ".join(f"{k} {v:g}" if isinstance(v, (int, float)) else f"{k} {v}"
-                           for k, v in (t.get("params") or {}).items())
+        params = ", ".join(("σ" if k == "sigma_nm" else k.removesuffix("_nm")) + f" = {v:g} nm" if k.endswith("_nm")
+                           else f"{k} = {v}" for k, v in (t.get("params") or {}).items())
         return f"dense target ({t.get('kind', '?')} KDE{', ' + params if params else ''}; all localizations)"
     return {"network": "network (8-fold TTA)", "histogram": "histogram (sparse)"}.get(name, name)
 
@@ -703,19 +734,44 @@ def line_profile_reading(results: Mapping) -> str:
         f"sparse baseline, the {best_label}, from {_pm(rows[best])} nm ({rows[best]['n']}/{rows[best]['runs']}), and "
         f"the dense target from {_pm(rows['dense target'])} nm. Run by run (the same simulations), network − "
         f"{best}: {vs_best}; network − truth: {vs_truth}; {best} − truth: {best_truth}."]
+    below = []
+    for m in LINE_PROFILE_METHODS:
+        diff = _paired(rows[m], truth) if m in rows and m != TRUTH else {"n": 0}
+        if diff["n"] > 1 and diff["mean"] + 2 * diff["sem"] < 0:
+            below.append(f"the {_line_label(m, results)} ({diff['mean']:+.1f} ± {diff['sem']:.1f} nm)")
+    if below:
+        listed = below[0] if len(below) == 1 else ", ".join(below[:-1]) + " and " + below[-1]
+        parts.append(
+            f"Below the noise-free truth, run by run by more than 2 SEM: {listed}. No image of these data can show "
+            "more than the truth does, so those dips are noise: shot noise of the few sparse localizations, and in "
+            "all localizations the unequal number of blinks per dye (the truth weights every dye by the mean "
+            "number of localizations). A smaller 'resolved' distance is then no better resolution.")
     never = [m for m in LINE_PROFILE_METHODS if m in rows and rows[m]["n"] < rows[m]["runs"]]
     if never:
         parts.append("Runs never resolved up to the largest distance (left out of the mean): " + ", ".join(
             f"{m} {rows[m]['runs'] - rows[m]['n']}" for m in never) + ".")
     bias = "; ".join(f"{m} {_pm(rows[m]['bias_nm'])} nm ({rows[m]['bias_nm']['n']} profiles)"
                      for m in LINE_PROFILE_METHODS if m in rows)
-    parts.append(f"Found minus true peak distance over the resolved profiles: {bias}. A negative bias means the two "
-                 "overlapping peaks pull each other together, strongest just above the resolved distance.")
+    biased = [m for m in LINE_PROFILE_METHODS if m in rows and rows[m]["bias_nm"]["n"] > 1
+              and abs(_num(rows[m]["bias_nm"]["mean"])) > 2 * _num(rows[m]["bias_nm"]["sem"])]
+    verdict = ("biased beyond 2 SEM: " + ", ".join(biased)) if biased else "none biased beyond 2 SEM"
+    means = {d: _num(b["mean"]) for d, b in zip(results["distances_nm"], truth["bias_per_distance"]) if b["n"] >= 5}
+    spread = ""
+    if means:
+        hi = max(means, key=means.get)
+        spread = (f" Per distance (where at least 5 runs resolved) the truth's own mean bias ranges from "
+                  f"{min(means.values()):+.1f} to {means[hi]:+.1f} nm (at {hi:g} nm), and the other methods move "
+                  f"with it: they see the same simulations, a {setup['segment_nm']:g} nm segment holds few dyes "
+                  f"(about {_dyes_per_segment(setup):.0f} per filament at the simulator's defaults) whose positions "
+                  "shift the peaks, and near the resolution limit only profiles whose peaks happen to lie farther "
+                  "apart pass the dip (a selection that biases the found distance upward there).")
+    parts.append(f"Found minus true peak distance over the resolved profiles: {bias}; {verdict}.{spread}")
     parts.append(
         "How this still differs from the paper's measurement (Berberich et al. 2021, Fig. 4C, with LineProfiler, "
-        "Reinhard et al.): (1) here the pairs are simulated, straight, parallel and equally labelled, with the "
-        "truth known; the paper measured pairs of microtubules in real dSTORM reconstructions, so curvature, "
-        "crossings, unequal labelling and out-of-focus filaments do not occur here. (2) Here the line is exactly "
+        "Reinhard et al.): (1) here the pairs are simulated, straight and parallel, both labelled by the same "
+        "process (their brightness differs only by chance), with the truth known; the paper measured pairs of "
+        "microtubules in real dSTORM reconstructions, so curvature, crossings, systematically unequal labelling "
+        "and out-of-focus filaments do not occur here. (2) Here the line is exactly "
         f"perpendicular to the pair, {setup['line_length_nm']:g} nm long, centred on the pair within "
         f"±{setup['line_jitter_nm']:g} nm, and averages a {setup['segment_nm']:g} nm segment at a random position; "
         "LineProfiler, according to its documentation, blurs and skeletonises the image, fits a cubic spline to "
