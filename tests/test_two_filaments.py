@@ -160,3 +160,16 @@ def test_line_profile_study_table_and_reading_on_tiny_runs():
     assert "met" not in table.split() and ": met" not in reading
     with pytest.raises(ValueError, match="model"):
         tf.line_profile_study(None, setup, progress=False)
+
+
+def test_the_stored_study_renders_and_records_its_run():
+    res = tf.load_line_profile_results()
+    assert res["model"] == "simulated" and res["wall_s"] > 0 and res["machine"]["cpu_count"] >= 1
+    setup = {k: v for k, v in res["setup"].items() if k != "target"}
+    assert tf.LineProfileSetup(**{**setup, "distances_nm": tuple(setup["distances_nm"]),
+                                  "blur_sigmas_px": tuple(setup["blur_sigmas_px"])}).seed == res["seed"]
+    table = tf.line_profile_table(res)
+    assert all(tf._line_label(m, res) in table for m in tf.LINE_PROFILE_METHODS)
+    rows = res["rows"]
+    assert all(len(rows[m]["per_run_nm"]) == res["repeats"] for m in tf.LINE_PROFILE_METHODS)
+    assert "LineProfiler" in tf.line_profile_reading(res)
