@@ -33,6 +33,7 @@ def _runs(combined, single):
 def test_the_loss_claim_is_confirmed_only_when_the_combination_wins_every_comparison():
     rows = R.claims(_runs(0.6, 0.55))
     assert rows[0]["verdict"] == "confirmed" and rows[0]["n"] == "6 seed x field pairs"
+    assert [r["verdict"] for r in rows[1:]] == ["not yet measured"] * 2  # the other claims' arms are not stored
     assert R.claims(_runs(0.55, 0.6))[0]["verdict"] == "not confirmed"
 
 
@@ -60,8 +61,9 @@ def test_the_target_claim_counts_steps_to_a_common_level(tmp_path):
 
     runs = [target("anisotropic KDE targets", s, 300 + 10 * s) for s in range(3)]
     runs += [target("gaussian KDE targets", s, 600 + 30 * s) for s in range(3)]
-    row = R.claims(runs, folder=tmp_path)[0]
-    assert row["claim"].startswith("Anisotropic KDE targets make training converge faster")
+    rows = R.claims(runs, folder=tmp_path)
+    assert [r["verdict"] for r in rows if r["claim"].startswith("Training with")] == ["not yet measured"]
+    row = next(r for r in rows if r["claim"].startswith("Anisotropic KDE targets make training converge faster"))
     assert row["verdict"] == "confirmed" and row["n"] == "3 seeds"
     assert "| **confirmed** (3 seeds) |" in R.claims_table([row])
     assert R.claims([], folder=tmp_path) == [] and "no stored runs" in R.claims_table([])
