@@ -607,7 +607,20 @@ than a blur of its input. All of it: `frcnet_lite/studies/trust/`, `python scrip
 """
 
 
-def readme(results: Mapping, data: Mapping | None = None, trust: Mapping | None = None) -> str:
+def line_profile_section(line: Mapping | None) -> str:
+    """The card's line-profile two-filament section (:func:`frcnet_lite.two_filaments.line_profile_study`)."""
+    if not line:
+        return ""
+    from .two_filaments import line_profile_reading, line_profile_table  # noqa: PLC0415
+
+    return ("\n### Line profiles of short segments\n\nThe same kind of pairs, measured closer to a line profile on an "
+            "image: 300 nm segments, the two peaks found without knowing the filaments' positions "
+            "(`frcnet_lite/studies/two_filaments/`, `python scripts/two_filament_study.py`):\n\n"
+            + line_profile_table(line) + "\n\n" + line_profile_reading(line) + "\n")
+
+
+def readme(results: Mapping, data: Mapping | None = None, trust: Mapping | None = None,
+           line_profile: Mapping | None = None) -> str:
     """The ``simulated`` model's card, from its ``results.json`` (and its ``model.json`` ``data``, and the stored
     hallucination study) alone."""
     ev, tf = results["evaluation"], results["two_filaments"]
@@ -707,7 +720,7 @@ not the paper's (line profiles across real filament pairs), so its figures do no
 {two_filament_table(tf)}
 
 {two_filament_reading(tf)}
-""" + trust_section(trust)
+""" + line_profile_section(line_profile) + trust_section(trust)
 
 
 def _summary_csv(results: Mapping, path: Path) -> None:

@@ -197,6 +197,10 @@ def claims(runs: Sequence[Mapping] | None = None, folder: str | os.PathLike = ST
         out.append(_target_claim(runs, folder))
     else:
         out.append(pending(target_claim, TARGET_ARMS))
+    # 4. two filaments (Fig. 4C), measured on line profiles of short segments (frcnet_lite.two_filaments)
+    two = _two_filament_claim()
+    if two:
+        out.append(two)
     # 3. the departures of the shipped recipe
     if not (_runs(runs, RECIPE_ARM) and _runs(runs, PAPER_ARM)):
         out.append(pending(recipe_claim, (PAPER_ARM, RECIPE_ARM)))
@@ -215,6 +219,28 @@ def claims(runs: Sequence[Mapping] | None = None, folder: str | os.PathLike = ST
         out.append({"claim": recipe_claim, "finding": finding, "verdict": verdict,
                     "n": vs["ms_ssim"].n_text})
     return out
+
+
+def _two_filament_claim() -> dict | None:
+    """The two-filament row: the stored line-profile study (:func:`frcnet_lite.two_filaments.line_profile_study`)."""
+    from . import two_filaments  # noqa: PLC0415
+
+    try:
+        res = two_filaments.load_line_profile_results()
+    except FileNotFoundError:
+        return None
+    rows = res["rows"]
+    net, truth, hist = rows["network"], rows[two_filaments.TRUTH], rows["histogram"]
+    diff = paired_margin(truth["per_run_nm"], net["per_run_nm"], list(range(len(net["per_run_nm"]))),
+                         unit="simulation")  # positive: the network resolves closer than the truth
+    finding = (f"Line profiles across 300 nm segments of simulated pairs, peaks found without knowing the filaments' "
+               f"positions, Rayleigh's dip: the network resolves from {net['mean']:.1f} ± {net['sem']:.1f} nm, the "
+               f"noise-free truth from {truth['mean']:.1f} ± {truth['sem']:.1f}, the sparse histogram from "
+               f"{hist['mean']:.1f} ± {hist['sem']:.1f} nm (below the truth: noise); network minus truth, paired "
+               f"{-diff.mean:+.1f} ± {diff.sem:.1f} nm. The paper's {89.15} nm come from line profiles across real "
+               "filament pairs with another peak rule: the two do not compare.")
+    return {"claim": "Two filaments 89 nm apart are resolved in the network's output (Fig. 4C)", "finding": finding,
+            "verdict": "cannot tell: another protocol", "n": f"{net['runs']} simulations per distance"}
 
 
 def _target_claim(runs: Sequence[Mapping], folder) -> dict:

@@ -175,6 +175,8 @@ def unit_margins(a: Sequence[float], b: Sequence[float], units: Sequence, higher
     """``{unit: mean over its items of (a - b)}`` (sign flipped when lower is better); non-finite items dropped."""
     sums: dict = {}
     for x, y, u in zip(a, b, units, strict=True):
+        if x is None or y is None:  # a missing value (JSON null) pairs with nothing
+            continue
         d = (float(x) - float(y)) * (1.0 if higher_is_better else -1.0)
         if math.isfinite(d):
             s = sums.setdefault(u, [0.0, 0])

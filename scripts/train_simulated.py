@@ -487,7 +487,7 @@ def recard(pkg: Path, study: Study) -> int:
     write_csvs(results, pkg)
     _summary_csv(results, pkg / "validation_metrics.csv")
     _fill_model_data(pkg, results, study)
-    (pkg / "README.md").write_text(readme(results, load_model_data(pkg), trust_results()))
+    (pkg / "README.md").write_text(readme(results, load_model_data(pkg), trust_results(), line_profile_results()))
     print(f"card rendered in {pkg}")
     return 0
 
@@ -498,6 +498,16 @@ def trust_results() -> dict | None:
 
     try:
         return hallucination.load_results()
+    except FileNotFoundError:
+        return None
+
+
+def line_profile_results() -> dict | None:
+    """The stored line-profile two-filament study, if there."""
+    from frcnet_lite import two_filaments
+
+    try:
+        return two_filaments.load_line_profile_results()
     except FileNotFoundError:
         return None
 
@@ -601,7 +611,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.eval_only or args.quick or args.no_package:
         return 0
     _fill_model_data(work / "model", results, study)
-    text = readme(results, read_model_info(work / "model").data, trust_results())
+    text = readme(results, read_model_info(work / "model").data, trust_results(), line_profile_results())
     pkg = package(work, Path(args.package_dir), Path(args.config), text)
     print(f"packaged into {pkg} ({sum(f.stat().st_size for f in pkg.iterdir()) / 1e6:.1f} MB)")
     return 0

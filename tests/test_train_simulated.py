@@ -358,7 +358,8 @@ def test_shipped_readme_is_the_one_its_stored_results_make(script):
     results = json.loads((folder / "results.json").read_text())
     from frcnet_lite import hallucination
 
-    text = card.readme(results, read_model_info(folder).data, hallucination.load_results())
+    text = card.readme(results, read_model_info(folder).data, hallucination.load_results(),
+                       two_filaments.load_line_profile_results())
     assert text == (folder / "README.md").read_text()
     assert "## What it invents, and the map that flags it" in text
     assert results["bars"] == card.bars(results)
