@@ -622,7 +622,7 @@ def load_image_pairs(
     Parameters
     ----------
     folder : path
-        Folder with the pairs (e.g. ``../shared/data/frcnet-cos7-microtubules``).
+        Folder with the pairs (e.g. the published COS-7 pairs).
     pixel_size_nm : float, optional
         Pixel size of the images; default: from the TIFF resolution tags, else 10 nm
         (the published COS-7 pairs render ~21 um on ~2060 px).
@@ -632,16 +632,20 @@ def load_image_pairs(
     min_size_px : int
         Refuse an image with a side shorter than this, naming it (and ``min_size_reason``, what needs
         the size). Default 1.
-
-    The ``_sub`` inputs are localization counts: negative values are refused (a ``_full`` target with
-    negative values is read with a warning). Colour images and stacks are refused by
-    :func:`frcnet_lite.io.read_image`.
+    min_size_reason : str
+        What needs ``min_size_px`` (for the error message).
 
     Returns
     -------
     PairSet
         ``target_kind="images"``, ``truths=None``; ``meta["names"]`` is the field of each
         pair/patch (:func:`field_name`), ``meta["pairs"]`` the pair's own name.
+
+    Notes
+    -----
+    The ``_sub`` inputs are localization counts: negative values are refused (a ``_full`` target with
+    negative values is read with a warning). Colour images and stacks are refused by
+    :func:`frcnet_lite.io.read_image`.
     """
     from .io import read_image, read_tiff_pixel_size_nm
 
