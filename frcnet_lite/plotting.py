@@ -10,7 +10,7 @@ smaller than :data:`MIN_FONT_PT` points.
 * :func:`show` displays a figure in a notebook as a PNG that carries *readability metadata*
   (PNG text chunks, :func:`figure_metadata`): how many image panels the figure has, how many of
   them have a scale bar, and the smallest drawn text in pixels. The book's browser test
-  (``scripts/check_book.py``) reads them to check that every image panel has a scale bar and
+  (``tests/book_checker.py``) reads them to check that every image panel has a scale bar and
   that no text is shrunk below ~9 screen pixels.
 * :func:`plot_history` draws a training run's ``history.csv`` rows.
 

@@ -243,7 +243,7 @@ def split_pairs(split: str, study: Study, cache_dir: Path, progress: bool | None
 
 
 #: Parameter sets of the independent simulator besides its defaults (changes to its ``OTHER_PARAMS``), each a
-#: departure a real experiment makes; fixed before any model was scored on them. ``--repackage`` and the evaluation
+#: departure a real experiment makes; fixed before any model was scored on them. ``--recard`` and the evaluation
 #: score the network on :attr:`Study.sweep_fields` fields of each.
 OTHER_SWEEP: dict[str, dict[str, float]] = {
     "defaults": {},
