@@ -66,3 +66,11 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def existing_ancestor(path: Path) -> Path:
+    """The nearest folder above ``path`` (or ``path`` itself) that exists: where a new file would be made."""
+    parent = Path(path).parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    return parent

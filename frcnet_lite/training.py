@@ -635,9 +635,9 @@ def _check_out_dir(out: Path) -> None:
     """Refuse an output folder that is a file, or lies under one (before anything is made)."""
     if out.exists() and not out.is_dir():
         raise ValueError(f"out_dir {str(out)!r} is a file; expected a folder (new, or a run's to resume)")
-    parent = out.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
+    from ._files import existing_ancestor  # noqa: PLC0415
+
+    parent = existing_ancestor(out)
     if not parent.is_dir():
         raise ValueError(f"out_dir {str(out)!r} lies under {str(parent)!r}, which is a file; expected a folder")
 

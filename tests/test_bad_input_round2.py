@@ -412,7 +412,7 @@ def counts_tif(tmp_path):
 ])
 def test_model_json_values_are_checked(model_copy, counts_tif, capsys, key, value, needle):
     info = json.loads((model_copy / "model.json").read_text())
-    info[key] = value
+    (info["normalisation"] if key in info["normalisation"] else info)[key] = value  # the scales are nested
     (model_copy / "model.json").write_text(json.dumps(info))
     out = counts_tif.parent / "r.tif"
     _error(["reconstruct", counts_tif, "-o", out, "--model", model_copy], capsys, "model.json", needle)
@@ -421,7 +421,7 @@ def test_model_json_values_are_checked(model_copy, counts_tif, capsys, key, valu
 
 def test_model_json_missing_scales_is_named(model_copy):
     info = json.loads((model_copy / "model.json").read_text())
-    del info["input_scale"]
+    del info["normalisation"]["input_scale"]
     (model_copy / "model.json").write_text(json.dumps(info))
     with pytest.raises(ValueError, match="model.json has no 'input_scale'"):
         M.read_model_info(model_copy)

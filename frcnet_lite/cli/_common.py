@@ -208,9 +208,9 @@ def check_output(path: Path, option: str, suffixes: Iterable[str], inputs: Itera
     for other in inputs:
         if other is not None and same_file(path, Path(other)):
             raise CliError(f"{option} {path} is also an input; refusing to overwrite it: choose another name")
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
+    from .._files import existing_ancestor  # noqa: PLC0415
+
+    parent = existing_ancestor(path)
     if not parent.is_dir():
         raise CliError(f"{option} {path}: {parent} is not a directory")
     if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
