@@ -188,7 +188,7 @@ def test_saved_model_loads_in_a_fresh_process_and_predicts_the_same(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.strip().endswith("gaussian")
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, rtol=1e-5, atol=1e-6)
-    assert json.loads((tmp_path / "m" / "model.json").read_text())["input_scale"] == 2.0
+    assert json.loads((tmp_path / "m" / "model.json").read_text())["normalisation"]["input_scale"] == 2.0
 
 
 def test_plain_keras_loads_it_without_custom_objects(tmp_path):

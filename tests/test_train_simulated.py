@@ -278,7 +278,7 @@ def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
     assert "margin over the oracle" in info.data["validation"]
     assert "; an independent simulator " in info.data["validation"] and "; outside all training ranges " in \
         info.data["validation"]
-    text = card.readme(results, info.data)
+    text = card.readme(results, info.data, script.trust_results(), script.line_profile_results())
     pkg = script.package(work, tmp_path / "pretrained" / "simulated", config, text)
     assert (pkg / "model.keras").is_file() and (pkg / "train_config.yaml").read_text() == config.read_text()
     assert "python scripts/train_simulated.py" in (pkg / "README.md").read_text()
