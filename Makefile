@@ -80,9 +80,9 @@ notebooks: $(EXECUTED)
 # The book is built from the executed notebooks (execute_notebooks: off, no second execution).
 # Widget JavaScript comes from the npm registry into book/_static/vendor (served by the book, so
 # widget pages work offline); the API pages are generated from the package by autosummary.
-BOOK_TOOLS := scripts/prepare_book.py scripts/vendor_widget_js.py book/_templates/autosummary/module.rst
+BOOK_TOOLS := scripts/prepare_book.py book/_ext/vendor_widget_js.py book/_templates/autosummary/module.rst
 book/_build/html/index.html: $(EXECUTED) $(BOOK_SRC) $(PKG_SRC) $(BOOK_TOOLS)
-	$(PY) scripts/vendor_widget_js.py --out book/_static/vendor --cache $(BUILD)/npm
+	$(PY) book/_ext/vendor_widget_js.py --out book/_static/vendor --cache $(BUILD)/npm
 	$(PY) scripts/prepare_book.py --executed $(EXEC) --out book/notebooks --config book/_config.yml
 	@# viewcode skips source pages older than their module: regenerate them with the current page layout
 	rm -rf book/_build/html/_modules

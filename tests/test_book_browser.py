@@ -346,7 +346,7 @@ def fixture_book(tmp_path_factory) -> dict[str, Path]:
     shutil.copy2(FIXTURE / "index.md", src / "index.md")
     for part in ("_ext", "_static", "_templates"):
         shutil.copytree(BOOK / part, src / part)
-    _run([sys.executable, str(ROOT / "scripts" / "vendor_widget_js.py"), "--out", str(src / "_static" / "vendor"),
+    _run([sys.executable, str(ROOT / "book" / "_ext" / "vendor_widget_js.py"), "--out", str(src / "_static" / "vendor"),
           "--cache", str(ROOT / "build" / "npm")], cwd=ROOT)
     (src / "_config.yml").write_text(yaml.safe_dump(_fixture_config(), sort_keys=False))  # script order matters
     fig, ax = plt.subplots(figsize=(2, 1.5), dpi=60)

@@ -19,7 +19,7 @@ so they are copied next to it.
 MathJax (``vendor/mathjax``, ``mathjax_path`` in ``_config.yml``) likewise: Sphinx would load it
 from a CDN on every page that shows or links to an equation.
 
-Usage: python scripts/vendor_widget_js.py [--out book/_static/vendor] [--cache build/npm]
+Usage: python book/_ext/vendor_widget_js.py [--out book/_static/vendor] [--cache build/npm]
 Re-running is cheap: nothing is fetched when the folder already holds these versions.
 """
 
