@@ -133,9 +133,6 @@ class Study:
     #: validation and test fields keep ``parallel_pairs``, so that a change leaves the test set as it was.
     train_parallel_pairs: int | None = 4
     parallel_length_nm: float = 2000.0
-    #: Fraction of the *training* fields whose parameters are drawn near the ends of :data:`TRAIN_RANGES`
-    #: (``vary_config(..., edges=True)``), spread evenly over the fields; 0: all drawn uniformly (log scale).
-    train_edge_fraction: float = 0.0
     two_filament_distances_nm: tuple = tuple(float(d) for d in range(20, 141, 10))
     two_filament_repeats: int = 20
     two_filament_length_nm: float = 4000.0
@@ -187,8 +184,7 @@ def field_configs(split: str, n: int, study: Study):
         base = SimulationConfig(field_size_nm=study.field_size_nm, parallel_pairs=pairs,
                                 parallel_length_nm=study.parallel_length_nm)
         ranges = TRAIN_RANGES
-    edge = study.train_edge_fraction if split == "train" else 0.0
-    return [vary_config(SEEDS[split] + i, base=base, edges=math.floor((i + 1) * edge) > math.floor(i * edge), **ranges)
+    return [vary_config(SEEDS[split] + i, base=base, **ranges)
             for i in range(n)]
 
 
@@ -197,7 +193,6 @@ def simulation_description(study: Study) -> dict:
     return {"simulator": "frcnet_lite.simulate.simulate_microtubules, parameters per field from vary_config",
             "ranges": {k: list(v) for k, v in TRAIN_RANGES.items()}, "field_size_nm": study.field_size_nm,
             "parallel_pairs_per_field": study.training_parallel_pairs, "parallel_distance_nm": [20.0, 150.0],
-            "edge_fraction": study.train_edge_fraction,
             "seeds": {k: SEEDS[k] for k in ("train", "val", "test", "confirm")}}
 
 
@@ -214,8 +209,6 @@ def split_pairs(split: str, study: Study, cache_dir: Path, progress: bool | None
     key = {**study.data_key(), "split": split, "n_fields": n, "first_seed": SEEDS[split], **ranges}
     if split == "train" and study.train_parallel_pairs is not None:
         key["train_parallel_pairs"] = study.train_parallel_pairs
-    if split == "train" and study.train_edge_fraction:
-        key["train_edge_fraction"] = study.train_edge_fraction
     path = cache_dir / f"{split}.npz"
     if path.is_file():
         pairs = load_pairs(path)
@@ -487,35 +480,25 @@ def recard(pkg: Path, study: Study) -> int:
     write_csvs(results, pkg)
     _summary_csv(results, pkg / "validation_metrics.csv")
     _fill_model_data(pkg, results, study)
-    (pkg / "README.md").write_text(readme(results, load_model_data(pkg), trust_results(), line_profile_results()))
+    from frcnet_lite.model import read_model_info
+
+    (pkg / "README.md").write_text(readme(results, *stored_studies(read_model_info(pkg).data)))
     print(f"card rendered in {pkg}")
     return 0
 
 
-def trust_results() -> dict | None:
-    """The stored hallucination study (what the card says about invention and the trust map), if there."""
-    from frcnet_lite import hallucination
+def stored_studies(data: Mapping) -> tuple:
+    """The card's inputs besides ``results.json``: the model's ``data``, the stored hallucination study and the
+    line-profile two-filament study (None where not stored)."""
+    from frcnet_lite import hallucination, two_filaments
 
-    try:
-        return hallucination.load_results()
-    except FileNotFoundError:
-        return None
-
-
-def line_profile_results() -> dict | None:
-    """The stored line-profile two-filament study, if there."""
-    from frcnet_lite import two_filaments
-
-    try:
-        return two_filaments.load_line_profile_results()
-    except FileNotFoundError:
-        return None
-
-
-def load_model_data(folder: Path) -> dict:
-    from frcnet_lite.model import read_model_info
-
-    return read_model_info(folder).data
+    out = [data]
+    for load in (hallucination.load_results, two_filaments.load_line_profile_results):
+        try:
+            out.append(load())
+        except FileNotFoundError:
+            out.append(None)
+    return tuple(out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -535,8 +518,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="length of the two filaments (the profile averages 80 %% of it; default 4000)")
     ap.add_argument("--train-parallel-pairs", type=int, default=None,
                     help="close parallel filament pairs per training field (default 4; test fields: 1)")
-    ap.add_argument("--train-edge-fraction", type=float, default=None,
-                    help="fraction of training fields drawn near the ends of the ranges (default 0)")
     ap.add_argument("--target-sigma-nm", type=float, default=None,
                     help="kernel of the Gaussian KDE targets in nm (default 7.5)")
     ap.add_argument("--criterion", default=None, help="headline two-filament criterion: rayleigh (a dip of 26.5 %%, "
@@ -554,10 +535,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.train_parallel_pairs < 0:
             raise SystemExit(f"--train-parallel-pairs must be >= 0, got {args.train_parallel_pairs}")
         study = dataclasses.replace(study, train_parallel_pairs=args.train_parallel_pairs)
-    if args.train_edge_fraction is not None:
-        if not 0 <= args.train_edge_fraction <= 1:
-            raise SystemExit(f"--train-edge-fraction must be in [0, 1], got {args.train_edge_fraction}")
-        study = dataclasses.replace(study, train_edge_fraction=args.train_edge_fraction)
     if args.target_sigma_nm is not None:
         if not (math.isfinite(args.target_sigma_nm) and args.target_sigma_nm > 0):
             raise SystemExit(f"--target-sigma-nm must be a width > 0 nm, got {args.target_sigma_nm}")
@@ -611,7 +588,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.eval_only or args.quick or args.no_package:
         return 0
     _fill_model_data(work / "model", results, study)
-    text = readme(results, read_model_info(work / "model").data, trust_results(), line_profile_results())
+    text = readme(results, *stored_studies(read_model_info(work / "model").data))
     pkg = package(work, Path(args.package_dir), Path(args.config), text)
     print(f"packaged into {pkg} ({sum(f.stat().st_size for f in pkg.iterdir()) / 1e6:.1f} MB)")
     return 0

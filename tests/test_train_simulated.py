@@ -172,23 +172,6 @@ def test_sweep_table_and_reading_follow_the_margins(script):
     assert script.OTHER_SWEEP["defaults"] == {} and all(set(o) <= names for o in script.OTHER_SWEEP.values())
 
 
-def test_train_edge_fraction_draws_that_share_of_training_fields_at_the_ends(script, tmp_path):
-    from frcnet_lite.simulate import vary_config
-
-    study = dataclasses.replace(script.Study.quick(), train_edge_fraction=0.5)
-    train = script.field_configs("train", 4, study)
-    # the drawn fields replace all of the base's but the non-drawn ones, which every training field shares
-    edges = [c == vary_config(script.SEEDS["train"] + i, base=train[0], edges=True, **script.TRAIN_RANGES)
-             for i, c in enumerate(train)]
-    assert edges == [False, True, False, True]  # every second field, spread evenly
-    plain = script.field_configs("train", 4, script.Study.quick())
-    assert [a == b for a, b in zip(train, plain)] == [True, False, True, False]
-    assert script.field_configs("test", 2, study) == script.field_configs("test", 2, script.Study.quick())
-    assert script.simulation_description(study)["edge_fraction"] == 0.5
-    with pytest.raises(SystemExit, match=r"--train-edge-fraction must be in \[0, 1\], got 1.5"):
-        script.main(["--train-edge-fraction", "1.5", "--work", str(tmp_path)])
-
-
 def _fake_two_filaments(script):
     from frcnet_lite.resolution import TwoFilamentResult
 
@@ -278,7 +261,7 @@ def test_quick_run_trains_evaluates_and_packages(script, tmp_path):
     assert "margin over the oracle" in info.data["validation"]
     assert "; an independent simulator " in info.data["validation"] and "; outside all training ranges " in \
         info.data["validation"]
-    text = card.readme(results, info.data, script.trust_results(), script.line_profile_results())
+    text = card.readme(results, *script.stored_studies(info.data))
     pkg = script.package(work, tmp_path / "pretrained" / "simulated", config, text)
     assert (pkg / "model.keras").is_file() and (pkg / "train_config.yaml").read_text() == config.read_text()
     assert "python scripts/train_simulated.py" in (pkg / "README.md").read_text()
