@@ -177,3 +177,17 @@ def test_cli_offers_the_trust_methods():
     args = p.parse_args(["in.csv", "-o", "out.tif", "--trust-map", "t.tif", "--trust-method", "halves"])
     assert args.trust_method == "halves"
     assert p.parse_args(["in.csv", "-o", "out.tif"]).trust_method == "support"
+
+
+def test_the_trust_docstring_quotes_the_stored_study():
+    """The AUCs trust.py's docstring states are those of the stored study (they cannot drift from it)."""
+    from frcnet_lite import hallucination, trust
+
+    r = hallucination.load_results()
+    skill, shipped = r["skill"], r["shipped"]
+    halves = next(n for n in skill["confirm"] if n.startswith("halves") and "before" not in n)
+    doc = " ".join(trust.__doc__.split())
+    for s in ("confirm", "confirm, other simulator"):
+        for key in ("invented_fills", "filled_gaps"):
+            assert f"{skill[s][shipped][key]:.2f}" in doc, (s, key)
+        assert f"{skill[s][halves]['invented_fills']:.2f}" in doc, s
