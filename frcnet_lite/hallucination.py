@@ -88,6 +88,8 @@ GAP_LENGTHS_NM = (20.0, 40.0, 60.0, 100.0, 150.0, 200.0)
 SCENES = ("empty", "reference", "rings", "clusters", "meshwork", "crossings")
 
 #: Where the stored study lives.
+#:
+#: :meta hide-value:
 RESULTS_DIR = Path(__file__).resolve().parent / "studies" / "trust"
 
 

@@ -52,6 +52,8 @@ __all__ = [
 ]
 
 #: Where ``scripts/reproduction_study.py`` stores its runs.
+#:
+#: :meta hide-value:
 STUDY_DIR = Path(__file__).parent / "studies" / "reproduction"
 #: The loss study's arms (the paper's weights, each with its 0.1 L1).
 LOSS_ARMS = ("MS-SSIM + L1", "area-FRC + L1", "MS-SSIM + area-FRC + L1")

@@ -183,6 +183,8 @@ def two_filament_study(model, setup: TwoFilamentSetup, progress: bool | None = N
 
 # ------------------------------------------------------------------------------ line-profile protocol --
 #: Where ``scripts/two_filament_study.py`` stores the line-profile study (read with :func:`load_line_profile_results`).
+#:
+#: :meta hide-value:
 LINE_PROFILE_RESULTS = Path(__file__).resolve().parent / "studies" / "two_filaments" / "results.json"
 #: The rows of the line-profile table, in order.
 LINE_PROFILE_METHODS = ("network", "histogram", "best Gaussian blur", "dense target", TRUTH)

@@ -231,10 +231,15 @@ WRAPPED_NUMBER_CELLS_JS = r"""
   for (const cell of root.querySelectorAll("td, th")) {
     const text = cell.innerText.trim();
     if (!/\d/.test(text) || !number.test(text.replace(/\s+/g, " "))) continue;
-    const range = document.createRange();
-    range.selectNodeContents(cell);
-    const tops = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0)
-                         .map(r => Math.round(r.top)));
+    // the lines the text itself occupies (block boxes such as a <p> inside the cell are not lines of text)
+    const tops = new Set();
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+    }
     if (tops.size > 1) out.push(text);
   }
   return out;
