@@ -157,7 +157,7 @@ def _seeds(runs: Sequence[Mapping], group: str) -> int:
 
 
 def _fmt(m: Margin, digits: int) -> str:
-    return m.text(digits)
+    return m.text(digits, n=False)
 
 
 def claims(runs: Sequence[Mapping] | None = None, folder: str | os.PathLike = STUDY_DIR) -> list[dict]:
@@ -191,7 +191,8 @@ def claims(runs: Sequence[Mapping] | None = None, folder: str | os.PathLike = ST
                                     for (oo, k), m in vs.items() if oo == o)
             for o in LOSS_ARMS if o != PAPER_ARM)
             + ". Over the oracle blur (MS-SSIM): " + "; ".join(f"{g} {_fmt(m, 4)}" for g, m in beats.items())
-            + f". {steps:,} steps, {min(_seeds(runs, g) for g in LOSS_ARMS)} seeds per arm.")
+            + f". Mean ± SEM over {next(iter(vs.values())).n_text}; {steps:,} steps, "
+            + (lambda n: f"{n} seed{'s' if n != 1 else ''} per arm.")(min(_seeds(runs, g) for g in LOSS_ARMS)))
         out.append({"claim": loss_claim, "finding": finding, "verdict": verdict_word([m.verdict for m in vs.values()], any_beats),
                     "n": next(iter(vs.values())).n_text})
     # 2. the targets: anisotropic KDE targets converge faster
