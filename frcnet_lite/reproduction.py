@@ -65,9 +65,9 @@ TARGET_ARMS = ("anisotropic KDE targets", "gaussian KDE targets")
 KEYS = ("ms_ssim", "psnr_db", "area_frc_0.2")
 
 
-def load_runs(folder: str | os.PathLike = STUDY_DIR) -> list[dict]:
-    """Every stored run record (``[]`` when none is stored yet)."""
-    folder = Path(folder)
+def load_runs(folder: str | os.PathLike | None = None) -> list[dict]:
+    """Every stored run record in ``folder`` (default :data:`STUDY_DIR`; ``[]`` when none is stored yet)."""
+    folder = Path(folder or STUDY_DIR)
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*/*.json")) if p.name != "baselines.json"]
 
 
@@ -160,8 +160,10 @@ def _fmt(m: Margin, digits: int) -> str:
     return m.text(digits, n=False)
 
 
-def claims(runs: Sequence[Mapping] | None = None, folder: str | os.PathLike = STUDY_DIR) -> list[dict]:
-    """The paper's claims with our finding and verdict: ``[{"claim", "finding", "verdict", "n"}]``."""
+def claims(runs: Sequence[Mapping] | None = None, folder: str | os.PathLike | None = None) -> list[dict]:
+    """The paper's claims with our finding and verdict: ``[{"claim", "finding", "verdict", "n"}]`` (runs from
+    ``folder``, default :data:`STUDY_DIR`)."""
+    folder = Path(folder or STUDY_DIR)
     runs = load_runs(folder) if runs is None else runs
     out = []
     if not runs:
