@@ -9,7 +9,8 @@ an interrupted one resumes from its last epoch.
 * ``loss`` (Fig. 3E-F, 4A): the paper's recipe (lite pix2pix U-Net, resize decoder, dropout in the
   first three decoder blocks, Adam 2e-4 / beta_1 0.5, constant rate) trained with MS-SSIM + L1,
   area-FRC + L1 and MS-SSIM + area-FRC + L1 (the paper's weights 1 / 1 / 0.1) on the real COS-7
-  pairs of ``configs/cos7.yaml``; the fields it holds out are scored whole.
+  pairs of ``configs/cos7.yaml``; the fields it holds out are scored whole (one pass per tile, no test-time
+  average, for every arm alike).
 * ``recipe`` (what the departures buy): the shipped ``cos7`` recipe (``configs/cos7.yaml``: no
   dropout, Adam 1e-3 / 0.9 with a linear decay over the second half, an MSE term) at the same
   budget, fields and seeds.
