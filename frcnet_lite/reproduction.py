@@ -265,13 +265,14 @@ def _target_claim(runs: Sequence[Mapping], folder) -> dict:
     finding = (f"Steps to reach MS-SSIM {level:.3f} against the truth (98 % of the lower final mean): anisotropic "
                + ", ".join(f"{by_seed[TARGET_ARMS[0]][s]:,.0f}" for s in seeds) + "; Gaussian "
                + ", ".join(f"{by_seed[TARGET_ARMS[1]][s]:,.0f}" for s in seeds)
-               + f" (seeds {', '.join(map(str, seeds))}). Final accuracy, anisotropic minus Gaussian, paired over seed "
-               "x field: " + ", ".join(f"{METRIC_LABELS[k]} {_fmt(m, 3 if k != 'psnr_db' else 2)}"
-                                       for k, m in final.items())
+               + f" (seed{'s' if len(seeds) != 1 else ''} {', '.join(map(str, seeds))}). Final accuracy, anisotropic "
+               f"minus Gaussian, paired over {final['ms_ssim'].n_text}: " + ", ".join(
+                   f"{METRIC_LABELS[k]} {_fmt(m, 3 if k != 'psnr_db' else 2)}" for k, m in final.items())
                + ("" if not blur else ". Over the oracle blur (MS-SSIM): "
                   + "; ".join(f"{g} {_fmt(m, 4)}" for g, m in blur.items())) + ".")
     return {"claim": "Anisotropic KDE targets make training converge faster than Gaussian ones (Fig. 3D)",
-            "finding": finding, "verdict": verdict_word([faster.verdict]), "n": f"{len(seeds)} seeds"}
+            "finding": finding, "verdict": verdict_word([faster.verdict]),
+            "n": f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''}"}
 
 
 def claims_table(rows: Sequence[Mapping] | None = None) -> str:
