@@ -53,6 +53,8 @@ __all__ = [
     "loss_indices",
     "METHOD_WEIGHTS",
     "MS_SSIM_TERM_FLOOR",
+    "LOSS_LABELS",
+    "describe_weights",
 ]
 
 #: The method's loss mix: MS-SSIM + area-FRC + a small L1.
@@ -269,3 +271,18 @@ def combined_loss(weights: Mapping[str, float], frc_cutoff: float = 0.2) -> Call
 
     loss.weights = dict(active)
     return loss
+
+
+#: How the losses are named for people.
+LOSS_LABELS = {"ms_ssim": "MS-SSIM", "frc": "area-FRC", "l1": "L1", "mse": "MSE"}
+
+
+def describe_weights(weights: dict) -> str:
+    """A loss mix in words: ``{"ms_ssim": 1.0, "frc": 1.0, "l1": 0.1}`` -> ``"1 MS-SSIM + 1 area-FRC + 0.1 L1"``.
+
+    Examples
+    --------
+    >>> describe_weights(METHOD_WEIGHTS)
+    '1 MS-SSIM + 1 area-FRC + 0.1 L1'
+    """
+    return " + ".join(f"{w:g} {LOSS_LABELS.get(k, k)}" for k, w in weights.items())

@@ -402,6 +402,10 @@ class MetricSummary:
     sem: float
     n: int
 
+    def to_dict(self) -> dict:
+        """``{"mean", "sem", "n"}`` (how stored results hold a summary)."""
+        return {"mean": self.mean, "sem": self.sem, "n": self.n}
+
     def __str__(self) -> str:
         return f"{self.mean:.4g} ± {self.sem:.2g}"
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from .two_filaments import PAPER_NETWORK_NM as PAPER_TWO_FILAMENT_NM
 from .two_filaments import SPARSE_BASELINES, TRUTH
+from .metrics import _summarise
 from .validation import METRIC_LABELS, ORACLE, PROTOCOL, Margin, field_margins, margin_phrase
 
 __all__ = [
@@ -44,16 +45,20 @@ __all__ = [
     "departures_from_paper",
     "real_readme",
     "install",
+    "machine",
     "budget_section",
 ]
 
 
 def _summary(values: Sequence[float]) -> dict:
-    v = np.asarray([x for x in values if math.isfinite(x)], float)
-    if v.size == 0:
-        return {"mean": math.nan, "sem": math.nan, "n": 0}
-    sem = float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else math.nan
-    return {"mean": float(v.mean()), "sem": sem, "n": int(v.size)}
+    return _summarise(values).to_dict()
+
+
+def machine() -> dict:
+    """The machine a model or a study run is trained on (recorded in its results, shown on its card)."""
+    import platform  # noqa: PLC0415
+
+    return {"cpu_count": os.cpu_count(), "processor": platform.machine(), "system": platform.system()}
 
 
 def summarise_set(per_patch: Sequence[Mapping], methods: Sequence[str] | None = None,
@@ -198,11 +203,9 @@ def departures_from_paper(train_config: Mapping, target: Mapping | None = None) 
 METHODS = ("network", ORACLE, "histogram", "anisotropic KDE", "dense target")
 
 
-KEYS = ("ms_ssim", "psnr_db", "area_frc_0.2")
+KEYS = PROTOCOL.metrics
 
 
-#: How the README's sentences name the metrics of :data:`KEYS`.
-METRIC_NAMES = {"ms_ssim": "MS-SSIM", "psnr_db": "PSNR", "area_frc_0.2": "area-FRC"}
 
 
 def sweep_table(sweep: Mapping) -> str:

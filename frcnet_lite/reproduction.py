@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .validation import METRIC_LABELS, ORACLE, Margin, paired_margin
+from .validation import METRIC_LABELS, ORACLE, PROTOCOL, Margin, paired_margin
 
 __all__ = [
     "STUDY_DIR",
@@ -62,7 +62,7 @@ PAPER_ARM = "MS-SSIM + area-FRC + L1"
 #: The shipped ``cos7`` recipe at the same budget.
 RECIPE_ARM = "shipped cos7 recipe"
 TARGET_ARMS = ("anisotropic KDE targets", "gaussian KDE targets")
-KEYS = ("ms_ssim", "psnr_db", "area_frc_0.2")
+KEYS = PROTOCOL.metrics
 
 
 def load_runs(folder: str | os.PathLike | None = None) -> list[dict]:

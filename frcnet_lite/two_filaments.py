@@ -78,11 +78,9 @@ class TwoFilamentSetup:
 
 
 def _summary(values: Sequence[float]) -> dict:
-    v = np.asarray(values, float)
-    if v.size == 0:
-        return {"mean": math.nan, "sem": math.nan, "n": 0}
-    return {"mean": float(v.mean()), "sem": float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else math.nan,
-            "n": int(v.size)}
+    from .metrics import _summarise  # noqa: PLC0415
+
+    return _summarise(values).to_dict()
 
 
 def _two_filament_image(which: str, distance_nm: float, rng: np.random.Generator, setup: TwoFilamentSetup) -> np.ndarray:

@@ -7,8 +7,8 @@ input whose width is chosen, per metric and per image, from :data:`PROTOCOL`'s g
 the reference itself (:func:`frcnet_lite.comparison.best_blur`; no user could choose it so well,
 which is what makes it the strongest simple baseline). Every image is put on the reference's
 scale by one intensity fit, :data:`FIT` (gain and offset, least squares), before MS-SSIM, PSNR and
-MSE; the area-FRC is scale-free. :func:`score_image` scores one image, :func:`evaluate_fields`
-a model on whole fields, :func:`evaluate_patches` a model on patches of simulated fields.
+MSE; the area-FRC is scale-free. :func:`score_image` scores one image, :func:`evaluate_real`
+a model on whole held-out fields, :func:`evaluate_patches` a model on patches of simulated fields.
 
 **Independent units.** Tiles of one field share that field's structure, labelling, blinking and
 background: they are not independent samples, and an error bar over tiles says how well that one
@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .comparison import BLUR_SIGMAS_PX
+
 __all__ = [
     "FIT",
     "ORACLE",
@@ -50,7 +52,6 @@ __all__ = [
     "paired_margin",
     "unit_margins",
     "score_image",
-    "evaluate_fields",
     "evaluate_patches",
     "margin_phrase",
     "field_margins",
@@ -95,7 +96,7 @@ class Protocol:
     """
 
     fit: str = FIT
-    blur_sigmas_px: tuple = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
+    blur_sigmas_px: tuple = BLUR_SIGMAS_PX
     metrics: tuple = ("ms_ssim", "psnr_db", "area_frc_0.2")
     min_counts: float = 10.0
 
@@ -295,22 +296,6 @@ def score_image(sparse: np.ndarray, reference: np.ndarray, prediction: np.ndarra
         rows[name] = comparison.score(image, reference, protocol.fit)
     rows = {m: {k: float(v) for k, v in r.items()} for m, r in rows.items()}
     return {"rows": rows, "blur_sigma_px": {m: s for m, (_, s) in best.items()}}
-
-
-def evaluate_fields(model, fields: Mapping[str, tuple[np.ndarray, np.ndarray]], protocol: Protocol = PROTOCOL,
-                    tta: bool = True, predict: Callable | None = None) -> dict:
-    """A model on whole fields (``{name: (sparse, reference)}``), reconstructed as ``frcnet-lite reconstruct`` does.
-
-    Returns ``{"protocol": ..., "fields": {name: score_image(...)}}``; :func:`field_margins` reads it.
-    """
-    from .reconstruct import TilingConfig, model_predict_fn, predict_tiled  # noqa: PLC0415
-
-    predict = predict or model_predict_fn(model, tta=tta)
-    out = {}
-    for name, (sparse, reference) in fields.items():
-        pred = predict_tiled(np.asarray(sparse, np.float32), predict, TilingConfig(), progress=False)
-        out[name] = score_image(sparse, reference, pred, protocol)
-    return {"protocol": protocol_dict(protocol), "fields": out}
 
 
 def protocol_dict(protocol: Protocol = PROTOCOL) -> dict:

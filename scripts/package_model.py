@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -71,7 +70,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from frcnet_lite.model import load_model
-    from frcnet_lite.modelcard import install
+    from frcnet_lite.modelcard import install, machine
     from frcnet_lite.plotting import plot_history
     from frcnet_lite.training import load_history, read_config, train
 
@@ -80,7 +79,6 @@ def main(argv=None) -> int:
     pkg = Path(args.package_dir or f"frcnet_lite/pretrained/{args.name}")
     if not Path(config.image_pairs_dir).is_dir():
         raise SystemExit(f"error: the held-out fields are in {config.image_pairs_dir!r}, which is not here")
-    machine = {"cpu_count": os.cpu_count(), "processor": platform.machine()}
     if args.recard:
         old = json.loads((pkg / "results.json").read_text()) if (pkg / "results.json").is_file() else {}
         results = evaluate(load_model(pkg), config)
@@ -98,7 +96,7 @@ def main(argv=None) -> int:
         print("training stopped early; run the same command again to resume")
         return 1
     results = evaluate(load_model(work), config)
-    results["timing"] = {"train_minutes": sum(r["seconds"] for r in load_history(work)) / 60, "machine": machine}
+    results["timing"] = {"train_minutes": sum(r["seconds"] for r in load_history(work)) / 60, "machine": machine()}
     fig = plot_history(load_history(work), title=f"{args.name} training")
     fig.savefig(work / "training_curves.png", dpi=100)
     readme = finish(args.name, work, results)

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -64,10 +63,6 @@ def slug(text: str) -> str:
     return out.strip("_")
 
 
-def machine() -> dict:
-    return {"cpu_count": os.cpu_count(), "processor": platform.machine(), "system": platform.system()}
-
-
 def queue() -> list[tuple[str, str, int, object]]:
     """(study, group, seed, TrainConfig) of every run, seed by seed."""
     from frcnet_lite.training import TrainConfig, read_config
@@ -96,17 +91,35 @@ def record_path(study: str, cfg) -> Path:
 
 
 # ---------------------------------------------------------------------------------- scoring
+def real_baselines(cfg) -> dict:
+    """The baselines of every held-out real field (the same for every run: scored once, kept in the study folder)."""
+    from frcnet_lite import comparison
+    from frcnet_lite.validation import score_image
+
+    path = OUT / "real_baselines.json"
+    stored = json.loads(path.read_text()) if path.is_file() else {}
+    fields = [f for f in cfg.val_fields if f not in stored]
+    if fields:
+        for name, (sparse, dense) in comparison.held_out_fields(cfg.image_pairs_dir, fields).items():
+            stored[name] = score_image(sparse, dense)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(stored, indent=1))
+    return stored
+
+
 def score_real(model, cfg) -> dict:
-    """Scores of a model and of the baselines on each held-out real field (affine fit)."""
+    """Scores of a model and of the baselines on each held-out real field (the protocol's fit)."""
     from frcnet_lite import comparison
     from frcnet_lite.reconstruct import TilingConfig, model_predict_fn, predict_tiled
+    from frcnet_lite.validation import PROTOCOL
 
+    baselines = real_baselines(cfg)
     out = {}
     for name, (sparse, dense) in comparison.held_out_fields(cfg.image_pairs_dir, cfg.val_fields).items():
         pred = predict_tiled(sparse, model_predict_fn(model), TilingConfig(), progress=False)
-        c = comparison.compare_field(sparse, dense, pred)
-        out[name] = {"rows": {m: {k: float(v) for k, v in r.items()} for m, r in c.rows.items()},
-                     "blur_sigma_px": c.blur_sigma_px,
+        net = {k: float(v) for k, v in comparison.score(pred, dense, PROTOCOL.fit).items()}
+        out[name] = {"rows": {"network": net, **baselines[name]["rows"]},
+                     "blur_sigma_px": baselines[name]["blur_sigma_px"],
                      "checkerboard_ratio": comparison.nyquist_corner_power(pred)
                      / comparison.nyquist_corner_power(dense)}
     return out
@@ -149,13 +162,14 @@ def score_simulated(model, val) -> dict:
 
 # ---------------------------------------------------------------------------------- running
 def run_one(study: str, group: str, seed: int, cfg, log) -> None:
+    from frcnet_lite import modelcard
     from frcnet_lite.training import load_history, train
 
     t0 = time.time()
     config = cfg.to_dict()
     config["out_dir"] = str(Path(cfg.out_dir).relative_to(ROOT))  # no path of this machine in a stored record
     record = {"study": study, "group": group, "seed": seed, "steps": cfg.epochs * cfg.steps_per_epoch,
-              "config": config, "machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M"),
+              "config": config, "machine": modelcard.machine(), "started": time.strftime("%Y-%m-%d %H:%M"),
               "command": "python scripts/reproduction_study.py"}
     if study == "target":
         train_pairs, val = simulated_pairs(cfg.target_kind, "train"), simulated_pairs(cfg.target_kind, "val")
@@ -201,17 +215,6 @@ def target_baselines() -> Path:
     return path
 
 
-def relative_paths() -> None:
-    """Stored records name their work folder relative to the repository (records of an older driver fixed)."""
-    for path in OUT.glob("*/*.json"):
-        rec = json.loads(path.read_text())
-        out = rec.get("config", {}).get("out_dir", "")
-        if Path(out).is_absolute():
-            rec["config"]["out_dir"] = str(Path(out).relative_to(ROOT))
-            rec.setdefault("command", "python scripts/reproduction_study.py")
-            path.write_text(json.dumps(rec, indent=1))
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--list", action="store_true", help="show what is done and what is left, run nothing")
@@ -221,7 +224,6 @@ def main(argv=None) -> int:
     def log(msg: str) -> None:
         print(f"{time.strftime('%H:%M:%S')} {msg}", flush=True)
 
-    relative_paths()
     runs = queue()
     done = 0
     for study, group, seed, cfg in runs:
@@ -239,7 +241,6 @@ def main(argv=None) -> int:
         done += 1
         if study == "target":
             target_baselines()
-        relative_paths()
     return 0
 
 

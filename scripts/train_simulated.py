@@ -34,7 +34,6 @@ import functools
 import json
 import math
 import os
-import platform
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -44,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from frcnet_lite.modelcard import (bars, install, bars_table, departures_from_paper,
+from frcnet_lite.modelcard import (bars, install, machine, bars_table, departures_from_paper,
                                    evaluation_table, load_results, readme, summarise_set, two_filament_table,
                                    update_model_json, validation_line, write_csvs, _summary_csv)
 from frcnet_lite.two_filaments import two_filament_study
@@ -436,11 +435,6 @@ def _fill_model_data(model_dir: Path, results: Mapping, study: Study, extra: Map
         "input": f"histogram of a {study.fraction:.0%} time window (counts, {study.pixel_size_nm:g} nm px)",
         "target": results["target"], "validation": validation_line(results),
         "departures_from_paper": departures_from_paper(results["train_config"], results["target"]), **(extra or {})})
-
-
-def machine() -> dict:
-    """The machine a model is trained and evaluated on (recorded in its results)."""
-    return {"cpu_count": os.cpu_count(), "processor": platform.machine()}
 
 
 def recard(pkg: Path, study: Study) -> int:
