@@ -27,6 +27,7 @@ import numpy as np
 from .two_filaments import PAPER_NETWORK_NM as PAPER_TWO_FILAMENT_NM
 from .two_filaments import SPARSE_BASELINES, TRUTH
 from .metrics import _summarise
+from .losses import LOSS_LABELS, METHOD_WEIGHTS, describe_weights
 from .validation import METRIC_LABELS, ORACLE, PROTOCOL, Margin, field_margins, margin_phrase
 
 __all__ = [
@@ -177,22 +178,26 @@ def departures_from_paper(train_config: Mapping, target: Mapping | None = None) 
     kind = (target or {}).get("kind", c.get("target_kind"))
     if kind not in ("anisotropic", "images"):
         sigma = (target or {}).get("params", {}).get("sigma_nm")
-        out.append(f"{kind} KDE targets" + (f" ({sigma:g} nm kernel)" if sigma else "") + " instead of anisotropic")
-    w = dict(c.get("loss_weights", {}))
-    paper = {"ms_ssim": 1.0, "frc": 1.0, "l1": 0.1}
-    if w != paper:
-        extra = {k: v for k, v in w.items() if k not in paper or v != paper[k]}
-        out.append("loss " + " + ".join(f"{v:g} {k}" for k, v in w.items()) +
-                   (f" (adds or changes {', '.join(sorted(extra))})" if extra else ""))
+        out.append(f"{'Gaussian' if kind == 'gaussian' else kind} KDE targets" + (f" ({sigma:g} nm kernel)" if sigma else "") + " instead of anisotropic")
+    order = list(LOSS_LABELS)
+    w = {k: v for k, v in sorted(c.get("loss_weights", {}).items(), key=lambda kv: (
+        order.index(kv[0]) if kv[0] in order else len(order), kv[0]))}
+    if w != METHOD_WEIGHTS:
+        changed = [LOSS_LABELS.get(k, k) for k in w if k not in METHOD_WEIGHTS or w[k] != METHOD_WEIGHTS[k]]
+        dropped = [LOSS_LABELS.get(k, k) for k in METHOD_WEIGHTS if k not in w]
+        out.append(f"loss {describe_weights(w)}" + "".join(
+            f" ({what} {', '.join(terms)})" for what, terms in (("adds or reweights", changed), ("drops", dropped))
+            if terms))
     if c.get("local_sigma_px"):
         out.append(f"counts and targets divided by the input's local density ({c['local_sigma_px']:g} px)")
     if c.get("bn_recalibration_patches"):
         out.append(f"batch-norm statistics re-estimated after training ({c['bn_recalibration_patches']} patches)")
     if (c.get("learning_rate"), c.get("beta_1")) != (2e-4, 0.5):
-        out.append(f"Adam {c.get('learning_rate'):g} / beta_1 {c.get('beta_1'):g}"
+        out.append(f"Adam learning rate {c.get('learning_rate'):g} with beta_1 {c.get('beta_1'):g} (paper: 2e-4, 0.5)"
                    + (f", decayed linearly over the last {c['decay_epochs']} epochs" if c.get("decay_epochs") else ""))
     if c.get("dropout_blocks", 3) != 3:
-        out.append(f"dropout in {c.get('dropout_blocks')} decoder blocks (pix2pix: 3)")
+        n = c.get("dropout_blocks")
+        out.append((f"dropout in {n} decoder blocks" if n else "no dropout") + " (paper: the first 3 decoder blocks)")
     if c.get("input_transform", "linear") != "linear":
         out.append(f"{c['input_transform']} input transform")
     return out

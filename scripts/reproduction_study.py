@@ -22,6 +22,7 @@ Runs are queued seed by seed (seed 0 of every arm first), so a partial study is 
 
     python scripts/reproduction_study.py            # run (or continue) the queue
     python scripts/reproduction_study.py --list     # what is done, what is left
+    python scripts/reproduction_study.py --study target   # only one study's runs
 """
 
 from __future__ import annotations
@@ -219,6 +220,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--list", action="store_true", help="show what is done and what is left, run nothing")
     ap.add_argument("--max-runs", type=int, default=0, help="stop after this many runs (0: all)")
+    ap.add_argument("--study", choices=("loss", "recipe", "target"), help="only this study's runs (default: all)")
     args = ap.parse_args(argv)
 
     def log(msg: str) -> None:
@@ -227,6 +229,8 @@ def main(argv=None) -> int:
     runs = queue()
     done = 0
     for study, group, seed, cfg in runs:
+        if args.study and study != args.study:
+            continue
         path = record_path(study, cfg)
         if args.list:
             print(f"{'done' if path.is_file() else 'todo'}  {study:7s} {group}, seed {seed}")

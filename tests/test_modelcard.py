@@ -18,11 +18,14 @@ def test_the_paper_recipe_has_no_departures_and_each_change_is_named():
                "decay_epochs": 20, "loss_weights": {"ms_ssim": 1.0, "frc": 1.0, "l1": 0.1, "mse": 5.0},
                "target_kind": "gaussian", "local_sigma_px": 16, "bn_recalibration_patches": 800}
     text = "\n".join(card.departures_from_paper(shipped, {"kind": "gaussian", "params": {"sigma_nm": 7.5}}))
-    for phrase in ("unet_blend", "gaussian KDE targets (7.5 nm kernel)", "5 mse", "local density (16 px)",
-                   "re-estimated", "Adam 0.001 / beta_1 0.9, decayed linearly over the last 20 epochs",
-                   "dropout in 0 decoder blocks"):
+    for phrase in ("unet_blend", "Gaussian KDE targets (7.5 nm kernel)",
+                   "loss 1 MS-SSIM + 1 area-FRC + 0.1 L1 + 5 MSE (adds or reweights MSE)", "local density (16 px)",
+                   "re-estimated", "Adam learning rate 0.001 with beta_1 0.9 (paper: 2e-4, 0.5), decayed linearly "
+                   "over the last 20 epochs", "no dropout"):
         assert phrase in text, phrase
     assert len(card.departures_from_paper(shipped)) == 7
+    single = card.departures_from_paper({**paper, "loss_weights": {"l1": 0.1, "ms_ssim": 1.0}})
+    assert single == ["loss 1 MS-SSIM + 0.1 L1 (drops area-FRC)"]
 
 
 def test_update_model_json_merges_data_and_leaves_no_temporary_file(tmp_path):
@@ -62,7 +65,7 @@ def test_the_real_data_card_gives_field_margins_and_no_verdict_from_two_fields()
     assert "| spot10 | -0.0500 | -0.05 | -0.025 | 3 / 3 / 0.5 |" in text
     assert "| mean over 2 fields | +0.0250 ± 0.0750 |" in text
     assert "cannot be ranked against the oracle blur on MS-SSIM, PSNR (dB), area-FRC (0.2)" in text
-    assert "periods of\n  100 nm and longer" in text and "5 mse" in text and "on 2 CPU cores (x86_64)" in text
+    assert "periods of\n  100 nm and longer" in text and "5 MSE" in text and "on 2 CPU cores (x86_64)" in text
     assert "issue" not in text.lower()
 
 

@@ -44,9 +44,12 @@ def test_no_arm_over_the_blur_means_the_budget_cannot_rank():
 
 
 def test_the_recipe_comparison_and_the_loss_table():
-    runs = _runs(0.6, 0.55) + [_real(R.RECIPE_ARM, s, 0.7, slope=0.001) for s in range(3)]
+    shipped = {"learning_rate": 1e-3, "beta_1": 0.9, "dropout_blocks": 0, "target_kind": "images",
+               "loss_weights": {"ms_ssim": 1.0, "frc": 1.0, "l1": 0.1, "mse": 5.0}}
+    runs = _runs(0.6, 0.55) + [{**_real(R.RECIPE_ARM, s, 0.7, slope=0.001), "config": shipped} for s in range(3)]
     recipe = R.claims(runs)[-1]
     assert recipe["verdict"] == "the departures help" and "MS-SSIM +0.099" in recipe["finding"]
+    assert "no dropout" in recipe["finding"] and "adds or reweights MSE" in recipe["finding"]  # from the run's config
     table = R.loss_table(runs)
     assert "| shipped cos7 recipe | 3 |" in table and "+0.0100 |" in table  # the slope per 1,000 steps
 
