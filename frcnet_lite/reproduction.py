@@ -255,9 +255,9 @@ def _target_claim(runs: Sequence[Mapping], folder) -> dict:
     aniso, gauss = (_runs(runs, g) for g in TARGET_ARMS)
     baselines_path = Path(folder) / "target" / "baselines.json"
     baselines = json.loads(baselines_path.read_text()) if baselines_path.is_file() else {}
-    finals = {g: np.mean([np.mean([f["ms_ssim"] for f in r["fields"].values()]) for r in _runs(runs, g)])
-              for g in TARGET_ARMS}
-    level = 0.98 * min(finals.values())
+    # a level every run reaches: 98 % of the lowest final mean of any run (so no run is censored)
+    level = 0.98 * min(np.mean([f["ms_ssim"] for f in r["fields"].values()]) for g in TARGET_ARMS
+                       for r in _runs(runs, g))
     by_seed = {g: {r["seed"]: steps_to_reach(r["truth_curve"], level) for r in _runs(runs, g)} for g in TARGET_ARMS}
     seeds = sorted(set(by_seed[TARGET_ARMS[0]]) & set(by_seed[TARGET_ARMS[1]]))
     # fewer steps is better: the margin is gaussian minus anisotropic steps
@@ -265,7 +265,8 @@ def _target_claim(runs: Sequence[Mapping], folder) -> dict:
                            seeds, unit="seed")
     final = {k: margin_between(runs, TARGET_ARMS[0], TARGET_ARMS[1], k) for k in KEYS}
     blur = {g: arm_over_oracle(runs, g, "ms_ssim", baselines) for g in TARGET_ARMS} if baselines else {}
-    finding = (f"Steps to reach MS-SSIM {level:.3f} against the truth (98 % of the lower final mean): anisotropic "
+    finding = (f"Steps to reach MS-SSIM {level:.3f} against the truth (98 % of the lowest final mean of any run): "
+               "anisotropic "
                + ", ".join(f"{by_seed[TARGET_ARMS[0]][s]:,.0f}" for s in seeds) + "; Gaussian "
                + ", ".join(f"{by_seed[TARGET_ARMS[1]][s]:,.0f}" for s in seeds)
                + f" (seed{'s' if len(seeds) != 1 else ''} {', '.join(map(str, seeds))}). Final accuracy, anisotropic "
