@@ -482,9 +482,9 @@ def recard(pkg: Path, study: Study) -> int:
 
 
 def stored_studies(data: Mapping) -> tuple:
-    """The card's inputs besides ``results.json``: the model's ``data``, the stored hallucination study and the
-    line-profile two-filament study (None where not stored)."""
-    from frcnet_lite import hallucination, two_filaments
+    """The card's inputs besides ``results.json``: the model's ``data``, the stored hallucination study, the
+    line-profile two-filament study (None where not stored) and the reproduction study's target runs."""
+    from frcnet_lite import hallucination, reproduction, two_filaments
 
     out = [data]
     for load in (hallucination.load_results, two_filaments.load_line_profile_results):
@@ -492,6 +492,7 @@ def stored_studies(data: Mapping) -> tuple:
             out.append(load())
         except FileNotFoundError:
             out.append(None)
+    out.append([r for r in reproduction.load_runs() if r["study"] == "target"])
     return tuple(out)
 
 

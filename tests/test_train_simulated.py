@@ -341,10 +341,14 @@ def test_shipped_readme_is_the_one_its_stored_results_make(script):
     results = json.loads((folder / "results.json").read_text())
     from frcnet_lite import hallucination
 
+    from frcnet_lite import reproduction
+
+    targets = [r for r in reproduction.load_runs() if r["study"] == "target"]
     text = card.readme(results, read_model_info(folder).data, hallucination.load_results(),
-                       two_filaments.load_line_profile_results())
+                       two_filaments.load_line_profile_results(), targets)
     assert text == (folder / "README.md").read_text()
     assert "## What it invents, and the map that flags it" in text
+    assert "(the reproduction study, notebook 4: anisotropic minus Gaussian" in text  # the target choice, computed
     assert results["bars"] == card.bars(results)
     for ev in results["evaluation"].values():  # the stored margins are those of the stored per-patch scores
         assert ev["margin"] == json.loads(json.dumps(card.summarise_set(ev["per_patch"])["margin"]))
