@@ -18,7 +18,9 @@ an interrupted one resumes from its last epoch.
   simulated fields; scored against the simulated truth at several steps (a curve against steps)
   and at the end.
 
-Runs are queued seed by seed (seed 0 of every arm first), so a partial study is balanced.
+Runs are queued seed by seed (seed 0 of every arm first), so a partial study is balanced. After each run the
+README's findings are written again from the stored runs; a new target-study run also changes the ``simulated``
+model's card (``python scripts/train_simulated.py --recard`` renders it).
 
     python scripts/reproduction_study.py            # run (or continue) the queue
     python scripts/reproduction_study.py --list     # what is done, what is left
@@ -245,6 +247,10 @@ def main(argv=None) -> int:
         done += 1
         if study == "target":
             target_baselines()
+        from frcnet_lite import reproduction
+
+        if reproduction.update_readme(ROOT / "README.md"):  # the README's findings, in step with the stored runs
+            log("README findings updated")
     return 0
 
 
