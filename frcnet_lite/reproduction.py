@@ -41,6 +41,7 @@ __all__ = [
     "margin_between",
     "arm_over_oracle",
     "last_slope",
+    "last_spread",
     "steps_to_reach",
     "verdict_word",
     "claims",
@@ -116,6 +117,20 @@ def last_slope(history: Sequence[Mapping], key: str = "val_ms_ssim_index", fract
     y = np.asarray([h[key] for h in history[-n:]], float)
     x = np.arange(len(history) - n, len(history)) * steps_per_epoch / 1000.0
     return float(np.polyfit(x, y, 1)[0]) if len(y) >= 2 else math.nan
+
+
+def last_spread(history: Sequence[Mapping], key: str = "val_ms_ssim_index", epochs: int = 10) -> float:
+    """Epoch-to-epoch standard deviation of ``key`` over the last ``epochs`` epochs: the noise a slope over the
+    last few epochs has to be read against.
+
+    Examples
+    --------
+    >>> h = [{"val_ms_ssim_index": v} for v in (0.1, 0.2, 0.5, 0.7, 0.5, 0.7)]
+    >>> round(last_spread(h, epochs=4), 4)
+    0.1155
+    """
+    y = np.asarray([h[key] for h in history[-epochs:]], float)
+    return float(y.std(ddof=1)) if len(y) >= 2 else math.nan
 
 
 def steps_to_reach(curve: Sequence[Mapping], level: float, metric: str = "ms_ssim") -> float:
@@ -291,19 +306,22 @@ def claims_table(rows: Sequence[Mapping] | None = None) -> str:
 
 def loss_table(runs: Sequence[Mapping] | None = None) -> str:
     """Per arm of the real-data studies: the mean over (seed, field) of each metric, the margin over the oracle
-    blur, and the last-10 % slope of the held-out MS-SSIM (has validation flattened?)."""
+    blur, and the last-10 % slope of the held-out MS-SSIM (has validation flattened?) beside its epoch-to-epoch
+    spread (the noise that slope is read against); slope and spread are means over the arm's seeds."""
     runs = load_runs() if runs is None else runs
     groups = [g for g in (*LOSS_ARMS, RECIPE_ARM) if _runs(runs, g)]
     lines = ["| arm | seeds | " + " | ".join(f"{METRIC_LABELS[k]}" for k in KEYS)
-             + " | over the oracle blur: MS-SSIM | PSNR (dB) | last-10 % slope of held-out MS-SSIM (per 1,000 steps) |",
-             "|---|---:|" + "---:|" * (len(KEYS) + 3)]
+             + " | over the oracle blur: MS-SSIM | PSNR (dB) | last-10 % slope of held-out MS-SSIM (per 1,000 steps) "
+             "| its epoch-to-epoch SD, last 10 epochs |",
+             "|---|---:|" + "---:|" * (len(KEYS) + 4)]
     for g in groups:
         recs = unit_records(runs, g)
         means = [np.mean([r["network"][k] for r in recs.values()]) for k in KEYS]
         ms, ps = arm_over_oracle(runs, g, "ms_ssim"), arm_over_oracle(runs, g, "psnr_db")
         slopes = [last_slope(r["history"]) for r in _runs(runs, g)]
         lines.append(f"| {g} | {_seeds(runs, g)} | " + " | ".join(f"{m:.{d}f}" for m, d in zip(means, (3, 2, 3)))
-                     + f" | {ms.text(4, n=False)} | {ps.text(2, n=False)} | {np.mean(slopes):+.4f} |")
+                     + f" | {ms.text(4, n=False)} | {ps.text(2, n=False)} | {np.mean(slopes):+.4f} "
+                     f"| {np.mean([last_spread(r['history']) for r in _runs(runs, g)]):.4f} |")
     return "\n".join(lines)
 
 
