@@ -67,8 +67,14 @@ def test_the_target_claim_counts_steps_to_a_common_level(tmp_path):
     rows = R.claims(runs, folder=tmp_path)
     assert [r["verdict"] for r in rows if r["claim"].startswith("Training with")] == ["not yet measured"]
     row = next(r for r in rows if r["claim"].startswith("Anisotropic KDE targets make training converge faster"))
-    assert row["verdict"] == "confirmed" and row["n"] == "3 seeds"
-    assert "| **confirmed** (3 seeds) |" in R.claims_table([row])
+    assert row["verdict"] == "confirmed" and row["n"] == "3 seeds; 6 seed x field pairs"
+    assert "| **confirmed** (3 seeds; 6 seed x field pairs) |" in R.claims_table([row])
+    assert "averaged over the 8 checkpoints" in row["finding"]
+    # behind along the curve and slower to the level: not confirmed
+    slow = [target("anisotropic KDE targets", s, 900 + 10 * s) for s in range(3)]
+    slow += [target("gaussian KDE targets", s, 400 + 30 * s) for s in range(3)]
+    row = next(r for r in R.claims(slow, folder=tmp_path) if r["claim"].startswith("Anisotropic"))
+    assert row["verdict"] == "not confirmed"
     assert R.claims([], folder=tmp_path) == [] and "no stored runs" in R.claims_table([])
 
 
