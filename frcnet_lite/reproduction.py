@@ -45,6 +45,7 @@ __all__ = [
     "steps_to_reach",
     "verdict_word",
     "claims",
+    "target_oracle_level",
     "claims_table",
     "loss_table",
     "paper_convergence",
@@ -302,6 +303,15 @@ def _target_claim(runs: Sequence[Mapping], folder) -> dict:
     return {"claim": "Anisotropic KDE targets make training converge faster than Gaussian ones (Fig. 3D)",
             "finding": finding, "verdict": verdict_word([faster.verdict, ahead.verdict]),
             "n": f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''}; {ahead.n_text}"}
+
+
+def target_oracle_level(folder: str | os.PathLike | None = None, metric: str = "ms_ssim") -> float | None:
+    """The oracle blur's score against the truth on the target study's held-out fields (mean over fields), the
+    level its networks are to be compared with; None before the study has run."""
+    path = Path(folder or STUDY_DIR) / "target" / "baselines.json"
+    if not path.is_file():
+        return None
+    return float(np.mean([f[ORACLE][metric] for f in json.loads(path.read_text()).values()]))
 
 
 def claims_table(rows: Sequence[Mapping] | None = None) -> str:

@@ -99,3 +99,11 @@ def test_stored_records_hold_no_path_of_the_machine_that_made_them():
     for path in R.STUDY_DIR.glob("*/*.json"):
         text = path.read_text()
         assert '"/' not in text and ":\\\\" not in text, f"{path.name} holds an absolute path"
+
+
+def test_the_target_studys_oracle_level_is_the_mean_over_its_fields(tmp_path):
+    assert R.target_oracle_level(tmp_path) is None
+    (tmp_path / "target").mkdir()
+    (tmp_path / "target" / "baselines.json").write_text(json.dumps(
+        {"f0": {ORACLE: {"ms_ssim": 0.8}}, "f1": {ORACLE: {"ms_ssim": 0.9}}}))
+    assert abs(R.target_oracle_level(tmp_path) - 0.85) < 1e-12
