@@ -37,6 +37,7 @@ __all__ = [
     "PAPER_ARM",
     "RECIPE_ARM",
     "load_runs",
+    "arm_label",
     "unit_records",
     "margin_between",
     "arm_over_oracle",
@@ -72,6 +73,15 @@ def load_runs(folder: str | os.PathLike | None = None) -> list[dict]:
     """Every stored run record in ``folder`` (default :data:`STUDY_DIR`; ``[]`` when none is stored yet)."""
     folder = Path(folder or STUDY_DIR)
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*/*.json")) if p.name != "baselines.json"]
+
+
+def arm_label(group: str) -> str:
+    """An arm's name as the text shows it (the records keep the target kind's key, ``gaussian``).
+
+    >>> arm_label("gaussian KDE targets")
+    'Gaussian KDE targets'
+    """
+    return group.replace("gaussian", "Gaussian")
 
 
 def _runs(runs: Sequence[Mapping], group: str) -> list[Mapping]:
@@ -300,7 +310,7 @@ def _target_claim(runs: Sequence[Mapping], folder) -> dict:
                f"minus Gaussian, paired over {final['ms_ssim'].n_text}: " + ", ".join(
                    f"{METRIC_LABELS[k]} {_fmt(m, 3 if k != 'psnr_db' else 2)}" for k, m in final.items())
                + ("" if not blur else ". Over the oracle blur (MS-SSIM): "
-                  + "; ".join(f"{g} {_fmt(m, 4)}" for g, m in blur.items())) + ".")
+                  + "; ".join(f"{arm_label(g)} {_fmt(m, 4)}" for g, m in blur.items())) + ".")
     return {"claim": "Anisotropic KDE targets make training converge faster than Gaussian ones (Fig. 3D)",
             "finding": finding, "verdict": verdict_word([faster.verdict, ahead.verdict]),
             "n": f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''}; {ahead.n_text}"}
