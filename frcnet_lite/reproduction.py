@@ -218,7 +218,12 @@ def claims(runs: Sequence[Mapping] | None = None, folder: str | os.PathLike | No
         any_beats = any(m.verdict == "better" for m in beats.values())
         vs = {(o, k): margin_between(runs, PAPER_ARM, o, k) for o in LOSS_ARMS if o != PAPER_ARM for k in KEYS}
         steps = _runs(runs, PAPER_ARM)[0]["steps"]
-        finding = ("Combined loss minus each single-loss arm, paired over seed x field: " + "; ".join(
+        means = {g: {k: np.mean([u["network"][k] for u in unit_records(runs, g).values()]) for k in KEYS}
+                 for g in LOSS_ARMS}
+        leaders = {max(LOSS_ARMS, key=lambda g: means[g][k] if k != "mse" else -means[g][k]) for k in KEYS}
+        lead = (f"{next(iter(leaders))} has the highest mean on every metric. " if len(leaders) == 1
+                else "No arm has the highest mean on every metric. ")
+        finding = (lead + "Combined loss minus each single-loss arm, paired over seed x field: " + "; ".join(
             f"vs {o}: " + ", ".join(f"{METRIC_LABELS[k]} {_fmt(m, 3 if k != 'psnr_db' else 2)}"
                                     for (oo, k), m in vs.items() if oo == o)
             for o in LOSS_ARMS if o != PAPER_ARM)

@@ -33,6 +33,7 @@ def _runs(combined, single):
 def test_the_loss_claim_is_confirmed_only_when_the_combination_wins_every_comparison():
     rows = R.claims(_runs(0.6, 0.55))
     assert rows[0]["verdict"] == "confirmed" and rows[0]["n"] == "6 seed x field pairs"
+    assert rows[0]["finding"].startswith("MS-SSIM + area-FRC + L1 has the highest mean on every metric.")
     assert [r["verdict"] for r in rows if r["claim"].startswith(("Anisotropic", "The paper"))] == ["not yet measured"] * 2
     assert R.claims(_runs(0.55, 0.6))[0]["verdict"] == "not confirmed"
 
