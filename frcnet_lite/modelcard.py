@@ -178,10 +178,10 @@ def departures_from_paper(train_config: Mapping, target: Mapping | None = None) 
     kind = (target or {}).get("kind", c.get("target_kind"))
     if kind not in ("anisotropic", "images"):
         sigma = (target or {}).get("params", {}).get("sigma_nm")
-        out.append(f"{'Gaussian' if kind == 'gaussian' else kind} KDE targets" + (f" ({sigma:g} nm kernel)" if sigma else "") + " instead of anisotropic")
-    order = list(LOSS_LABELS)
-    w = {k: v for k, v in sorted(c.get("loss_weights", {}).items(), key=lambda kv: (
-        order.index(kv[0]) if kv[0] in order else len(order), kv[0]))}
+        out.append(f"{'Gaussian' if kind == 'gaussian' else kind} KDE targets"
+                   + (f" ({sigma:g} nm kernel)" if sigma else "") + " instead of anisotropic")
+    order = {k: i for i, k in enumerate(LOSS_LABELS)}  # the terms in the order people read them
+    w = dict(sorted(c.get("loss_weights", {}).items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
     if w != METHOD_WEIGHTS:
         changed = [LOSS_LABELS.get(k, k) for k in w if k not in METHOD_WEIGHTS or w[k] != METHOD_WEIGHTS[k]]
         dropped = [LOSS_LABELS.get(k, k) for k in METHOD_WEIGHTS if k not in w]

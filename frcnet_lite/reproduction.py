@@ -43,6 +43,7 @@ __all__ = [
     "arm_over_oracle",
     "last_slope",
     "last_spread",
+    "run_curve",
     "spread_range",
     "steps_to_reach",
     "verdict_word",
@@ -148,6 +149,22 @@ def last_spread(history: Sequence[Mapping], key: str = "val_ms_ssim_index", epoc
     return float(y.std(ddof=1)) if len(y) >= 2 else math.nan
 
 
+def run_curve(run: Mapping) -> tuple[list, list]:
+    """``(steps, score)`` of one run as training went on: a target run's MS-SSIM against the truth (mean over its
+    fields, at each checkpoint), a real-data run's held-out MS-SSIM index per epoch.
+
+    Examples
+    --------
+    >>> run_curve({"study": "loss", "history": [{"epoch": 1, "val_ms_ssim_index": 0.5}], "config": {}})
+    ([100], [0.5])
+    """
+    if run["study"] == "target":
+        return ([p["steps"] for p in run["truth_curve"]],
+                [float(np.mean([f["ms_ssim"] for f in p["fields"].values()])) for p in run["truth_curve"]])
+    per_epoch = run.get("config", {}).get("steps_per_epoch", 100)
+    return [e["epoch"] * per_epoch for e in run["history"]], [e["val_ms_ssim_index"] for e in run["history"]]
+
+
 def steps_to_reach(curve: Sequence[Mapping], level: float, metric: str = "ms_ssim") -> float:
     """Training steps at which a truth curve (``[{"steps", "fields": {f: {metric}}}]``) first reaches ``level``
     (its mean over fields; linear between checkpoints; ``nan`` if never).
@@ -218,9 +235,10 @@ def claims(runs: Sequence[Mapping] | None = None, folder: str | os.PathLike | No
         any_beats = any(m.verdict == "better" for m in beats.values())
         vs = {(o, k): margin_between(runs, PAPER_ARM, o, k) for o in LOSS_ARMS if o != PAPER_ARM for k in KEYS}
         steps = _runs(runs, PAPER_ARM)[0]["steps"]
+        n_seeds = min(_seeds(runs, g) for g in LOSS_ARMS)
         means = {g: {k: np.mean([u["network"][k] for u in unit_records(runs, g).values()]) for k in KEYS}
                  for g in LOSS_ARMS}
-        leaders = {max(LOSS_ARMS, key=lambda g: means[g][k] if k != "mse" else -means[g][k]) for k in KEYS}
+        leaders = {max(LOSS_ARMS, key=lambda g: means[g][k]) for k in KEYS}  # KEYS: higher is better
         lead = (f"{next(iter(leaders))} has the highest mean on every metric. " if len(leaders) == 1
                 else "No arm has the highest mean on every metric. ")
         finding = (lead + "Combined loss minus each single-loss arm, paired over seed x field: " + "; ".join(
@@ -229,7 +247,7 @@ def claims(runs: Sequence[Mapping] | None = None, folder: str | os.PathLike | No
             for o in LOSS_ARMS if o != PAPER_ARM)
             + ". Over the oracle blur (MS-SSIM): " + "; ".join(f"{g} {_fmt(m, 4)}" for g, m in beats.items())
             + f". Mean ± SEM over {next(iter(vs.values())).n_text}; {steps:,} steps, "
-            + (lambda n: f"{n} seed{'s' if n != 1 else ''} per arm.")(min(_seeds(runs, g) for g in LOSS_ARMS)))
+            + f"{n_seeds} seed{'s' if n_seeds != 1 else ''} per arm.")
         out.append({"claim": loss_claim, "finding": finding, "verdict": verdict_word([m.verdict for m in vs.values()], any_beats),
                     "n": next(iter(vs.values())).n_text})
     # 2. the targets: anisotropic KDE targets converge faster
@@ -286,10 +304,14 @@ def _two_filament_claim() -> dict | None:
             "verdict": "cannot tell: another protocol", "n": f"{net['runs']} simulations per distance"}
 
 
+def _target_baselines(folder: str | os.PathLike | None) -> dict:
+    """The target study's baselines per held-out field (``{}`` before the study has run)."""
+    path = Path(folder or STUDY_DIR) / "target" / "baselines.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
 def _target_claim(runs: Sequence[Mapping], folder) -> dict:
-    aniso, gauss = (_runs(runs, g) for g in TARGET_ARMS)
-    baselines_path = Path(folder) / "target" / "baselines.json"
-    baselines = json.loads(baselines_path.read_text()) if baselines_path.is_file() else {}
+    baselines = _target_baselines(folder)
     # a level every run reaches: 98 % of the lowest final mean of any run (so no run is censored)
     level = 0.98 * min(np.mean([f["ms_ssim"] for f in r["fields"].values()]) for g in TARGET_ARMS
                        for r in _runs(runs, g))
@@ -327,10 +349,8 @@ def _target_claim(runs: Sequence[Mapping], folder) -> dict:
 def target_oracle_level(folder: str | os.PathLike | None = None, metric: str = "ms_ssim") -> float | None:
     """The oracle blur's score against the truth on the target study's held-out fields (mean over fields), the
     level its networks are to be compared with; None before the study has run."""
-    path = Path(folder or STUDY_DIR) / "target" / "baselines.json"
-    if not path.is_file():
-        return None
-    return float(np.mean([f[ORACLE][metric] for f in json.loads(path.read_text()).values()]))
+    baselines = _target_baselines(folder)
+    return float(np.mean([f[ORACLE][metric] for f in baselines.values()])) if baselines else None
 
 
 def claims_table(rows: Sequence[Mapping] | None = None) -> str:

@@ -228,6 +228,8 @@ def main(argv=None) -> int:
     def log(msg: str) -> None:
         print(f"{time.strftime('%H:%M:%S')} {msg}", flush=True)
 
+    from frcnet_lite import reproduction
+
     runs = queue()
     done = 0
     for study, group, seed, cfg in runs:
@@ -247,8 +249,6 @@ def main(argv=None) -> int:
         done += 1
         if study == "target":
             target_baselines()
-        from frcnet_lite import reproduction
-
         if reproduction.update_readme(ROOT / "README.md"):  # the README's findings, in step with the stored runs
             log("README findings updated")
     return 0
